@@ -1,0 +1,85 @@
+public import Foundation
+
+/// How a task is enqueued; every field falls back to the definition's or the queue's default.
+public struct EnqueueOptions: Sendable, Hashable {
+    /// The queue; nil uses the definition's queue.
+    public var queue: String?
+    public var priority: Priority
+    /// When the task may first run; nil means now.
+    public var runAt: Date?
+    /// Attempts before it is discarded; nil uses the definition's.
+    public var maxAttempts: Int?
+    /// The owner the job belongs to (a user or tenant id); API access is scoped by it.
+    public var owner: String
+    /// A second enqueue with the same key and owner returns the first job and creates nothing.
+    public var idempotencyKey: String?
+
+    public init(
+        queue: String? = nil,
+        priority: Priority = .normal,
+        runAt: Date? = nil,
+        maxAttempts: Int? = nil,
+        owner: String = "",
+        idempotencyKey: String? = nil
+    ) {
+        self.queue = queue
+        self.priority = priority
+        self.runAt = runAt
+        self.maxAttempts = maxAttempts
+        self.owner = owner
+        self.idempotencyKey = idempotencyKey
+    }
+}
+
+/// A task described by kind and JSON input, for enqueues that do not go through a Swift type.
+public struct NewTask: Sendable, Hashable {
+    public var kind: String
+    /// JSON text.
+    public var input: String
+    public var queue: String
+    public var priority: Priority
+    public var runAt: Date?
+    public var maxAttempts: Int
+
+    public init(
+        kind: String,
+        input: String = "{}",
+        queue: String = TaskDefaults.queue,
+        priority: Priority = .normal,
+        runAt: Date? = nil,
+        maxAttempts: Int = TaskDefaults.maxAttempts
+    ) {
+        self.kind = kind
+        self.input = input
+        self.queue = queue
+        self.priority = priority
+        self.runAt = runAt
+        self.maxAttempts = maxAttempts
+    }
+
+    /// Describes a typed task, applying the options over the definition's defaults.
+    public init<T: TaskDefinition>(_ task: T, options: EnqueueOptions = .init()) throws {
+        self.init(
+            kind: T.name,
+            input: String(decoding: try JSONEncoder.conveyor.encode(task), as: UTF8.self),
+            queue: options.queue ?? T.queue,
+            priority: options.priority,
+            runAt: options.runAt,
+            maxAttempts: options.maxAttempts ?? T.maxAttempts
+        )
+    }
+}
+
+/// What an enqueue created, or found by its idempotency key.
+public struct EnqueuedJob: Sendable, Hashable {
+    public var jobID: JobID
+    public var taskIDs: [TaskID]
+    /// True when an earlier job with the same idempotency key was returned and nothing was created.
+    public var existing: Bool
+
+    public init(jobID: JobID, taskIDs: [TaskID], existing: Bool) {
+        self.jobID = jobID
+        self.taskIDs = taskIDs
+        self.existing = existing
+    }
+}

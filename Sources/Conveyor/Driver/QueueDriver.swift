@@ -1,0 +1,273 @@
+package import Foundation
+
+/// The one storage seam: every queue operation the runtime needs from a database.
+///
+/// Methods are queue operations, never generic get/set, so each driver can make each one atomic
+/// (one statement on PostgreSQL, one transaction on SQLite). Each takes one parameters struct, so
+/// adding a field is not a breaking change. Every state write after a claim is fenced by task id
+/// and attempt: a write from an attempt whose lease was rescued changes nothing.
+package protocol QueueDriver: Sendable {
+    /// Applies pending migrations; safe when many processes call it at once.
+    func migrate() async throws
+
+    /// Inserts single-task jobs in one statement; a task's job id is its own id.
+    func taskInsertMany(_ params: TaskInsertManyParams) async throws -> [TaskID]
+
+    /// Inserts one job with its tasks atomically, or returns the existing job for its idempotency key.
+    func jobInsert(_ params: JobInsertParams) async throws -> JobInsertResult
+
+    /// Claims up to `limit` available tasks of a queue for a worker, in priority, run_at, id order.
+    func taskClaim(_ params: TaskClaimParams) async throws -> [ClaimedTask]
+
+    /// Writes attempt outcomes where the task is still running under that attempt; returns the ids written.
+    func taskCompleteMany(_ params: TaskCompleteManyParams) async throws -> [TaskID]
+
+    /// Turns running tasks whose lease has expired into retries or dead letters.
+    func taskRescueExpired(_ params: TaskRescueExpiredParams) async throws -> TaskRescueResult
+
+    /// Makes scheduled and retryable tasks whose time has come available.
+    func taskPromoteDue(_ params: TaskPromoteDueParams) async throws -> Int
+
+    /// Deletes finished tasks (and jobs whose tasks are all gone) older than the cut-off.
+    func taskPrune(_ params: TaskPruneParams) async throws -> Int
+
+    /// Reads one task.
+    func taskGet(_ id: TaskID) async throws -> TaskSnapshot?
+
+    /// Reads one job with its tasks.
+    func jobGet(_ id: JobID) async throws -> JobSnapshot?
+
+    /// Records the worker's heartbeat and extends the leases of the tasks it still holds; returns those ids.
+    func workerHeartbeat(_ params: WorkerHeartbeatParams) async throws -> [TaskID]
+
+    /// Removes a worker's registration at shutdown.
+    func workerUnregister(_ workerID: String) async throws
+
+    /// Lists registered workers, with their last heartbeat.
+    func workerList() async throws -> [WorkerInfo]
+
+    /// Becomes or stays leader if the seat is free, expired or already ours. Returns whether we lead.
+    func leaderAttemptElect(_ params: LeaderElectParams) async throws -> Bool
+
+    /// Gives the seat up, if it is ours.
+    func leaderResign(_ params: LeaderResignParams) async throws
+
+    /// Counts per queue.
+    func statsQueues(_ params: StatsQueuesParams) async throws -> [QueueStats]
+
+    /// Calls `onWork` with a queue name whenever new work may be available there, until cancelled.
+    /// Returns at once when the database has no notifications; workers then rely on polling.
+    func listenForWork(_ onWork: @escaping @Sendable (String) -> Void) async throws
+}
+
+/// One task to insert.
+package struct TaskInsert: Sendable, Hashable {
+    package var kind: String
+    package var queue: String
+    /// JSON text.
+    package var input: String
+    package var priority: Priority
+    /// Nil runs as soon as possible.
+    package var runAt: Date?
+    package var maxAttempts: Int
+
+    package init(
+        kind: String, queue: String, input: String, priority: Priority, runAt: Date?, maxAttempts: Int
+    ) {
+        self.kind = kind
+        self.queue = queue
+        self.input = input
+        self.priority = priority
+        self.runAt = runAt
+        self.maxAttempts = maxAttempts
+    }
+}
+
+package struct TaskInsertManyParams: Sendable {
+    package var owner: String
+    package var tasks: [TaskInsert]
+    package init(owner: String, tasks: [TaskInsert]) {
+        self.owner = owner
+        self.tasks = tasks
+    }
+}
+
+package struct JobInsertParams: Sendable {
+    package var owner: String
+    package var kind: String
+    package var idempotencyKey: String?
+    package var tasks: [TaskInsert]
+    package init(owner: String, kind: String, idempotencyKey: String?, tasks: [TaskInsert]) {
+        self.owner = owner
+        self.kind = kind
+        self.idempotencyKey = idempotencyKey
+        self.tasks = tasks
+    }
+}
+
+package struct JobInsertResult: Sendable, Hashable {
+    package var jobID: JobID
+    package var taskIDs: [TaskID]
+    /// True when the idempotency key matched an existing job and nothing was inserted.
+    package var existing: Bool
+    package init(jobID: JobID, taskIDs: [TaskID], existing: Bool) {
+        self.jobID = jobID
+        self.taskIDs = taskIDs
+        self.existing = existing
+    }
+}
+
+package struct TaskClaimParams: Sendable {
+    package var queue: String
+    package var limit: Int
+    package var workerID: String
+    package var leaseDuration: Duration
+    package init(queue: String, limit: Int, workerID: String, leaseDuration: Duration) {
+        self.queue = queue
+        self.limit = limit
+        self.workerID = workerID
+        self.leaseDuration = leaseDuration
+    }
+}
+
+/// A task as a worker receives it at claim.
+package struct ClaimedTask: Sendable, Hashable {
+    package var id: TaskID
+    package var jobID: JobID
+    package var kind: String
+    package var queue: String
+    package var owner: String
+    package var input: String
+    package var attempt: Int
+    package var maxAttempts: Int
+    package var priority: Priority
+    package var createdAt: Date
+    package init(
+        id: TaskID, jobID: JobID, kind: String, queue: String, owner: String, input: String, attempt: Int,
+        maxAttempts: Int, priority: Priority, createdAt: Date
+    ) {
+        self.id = id
+        self.jobID = jobID
+        self.kind = kind
+        self.queue = queue
+        self.owner = owner
+        self.input = input
+        self.attempt = attempt
+        self.maxAttempts = maxAttempts
+        self.priority = priority
+        self.createdAt = createdAt
+    }
+}
+
+/// The end of one attempt, as written by the completer.
+package struct TaskCompletion: Sendable, Hashable {
+    package enum Outcome: Sendable, Hashable {
+        /// Done; `result` is JSON text.
+        case completed(result: String?)
+        /// Failed with retries left: back to available at `at`.
+        case retry(at: Date, error: AttemptError)
+        /// Failed for good: kept as a dead letter with its error.
+        case discarded(error: AttemptError)
+        /// Asked to run again later; the attempt does not count against max attempts.
+        case snoozed(until: Date)
+        /// Handed back unfinished at shutdown; the attempt does not count.
+        case released
+        /// Cancelled while running.
+        case cancelled(error: AttemptError)
+    }
+
+    package var id: TaskID
+    package var attempt: Int
+    package var outcome: Outcome
+    package init(id: TaskID, attempt: Int, outcome: Outcome) {
+        self.id = id
+        self.attempt = attempt
+        self.outcome = outcome
+    }
+}
+
+package struct TaskCompleteManyParams: Sendable {
+    package var completions: [TaskCompletion]
+    package init(completions: [TaskCompletion]) { self.completions = completions }
+}
+
+package struct TaskRescueExpiredParams: Sendable {
+    /// Nil means the database's clock.
+    package var now: Date?
+    package var limit: Int
+    package var retryPolicy: RetryPolicy
+    package init(now: Date? = nil, limit: Int, retryPolicy: RetryPolicy) {
+        self.now = now
+        self.limit = limit
+        self.retryPolicy = retryPolicy
+    }
+}
+
+package struct TaskRescueResult: Sendable, Hashable {
+    package var retried: Int
+    package var discarded: Int
+    package init(retried: Int, discarded: Int) {
+        self.retried = retried
+        self.discarded = discarded
+    }
+}
+
+package struct TaskPromoteDueParams: Sendable {
+    package var now: Date?
+    package var limit: Int
+    package init(now: Date? = nil, limit: Int) {
+        self.now = now
+        self.limit = limit
+    }
+}
+
+package struct TaskPruneParams: Sendable {
+    package var completedBefore: Date
+    package var failedBefore: Date
+    package var limit: Int
+    package init(completedBefore: Date, failedBefore: Date, limit: Int) {
+        self.completedBefore = completedBefore
+        self.failedBefore = failedBefore
+        self.limit = limit
+    }
+}
+
+package struct WorkerHeartbeatParams: Sendable {
+    package var worker: WorkerInfo
+    /// The tasks this worker believes it runs.
+    package var taskIDs: [TaskID]
+    package var leaseDuration: Duration
+    package init(worker: WorkerInfo, taskIDs: [TaskID], leaseDuration: Duration) {
+        self.worker = worker
+        self.taskIDs = taskIDs
+        self.leaseDuration = leaseDuration
+    }
+}
+
+package struct LeaderElectParams: Sendable {
+    package var name: String
+    package var leaderID: String
+    package var ttl: Duration
+    package var now: Date?
+    package init(name: String = "default", leaderID: String, ttl: Duration, now: Date? = nil) {
+        self.name = name
+        self.leaderID = leaderID
+        self.ttl = ttl
+        self.now = now
+    }
+}
+
+package struct LeaderResignParams: Sendable {
+    package var name: String
+    package var leaderID: String
+    package init(name: String = "default", leaderID: String) {
+        self.name = name
+        self.leaderID = leaderID
+    }
+}
+
+package struct StatsQueuesParams: Sendable {
+    /// The start of "today" for completed and failed counts.
+    package var since: Date
+    package init(since: Date) { self.since = since }
+}

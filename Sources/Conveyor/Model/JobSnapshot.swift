@@ -1,0 +1,39 @@
+public import Foundation
+
+/// A job and its tasks, as stored.
+public struct JobSnapshot: Sendable, Hashable {
+    public var id: JobID
+    public var owner: String
+    /// The job's kind: its single task's kind, or the recipe name given at enqueue.
+    public var kind: String
+    public var idempotencyKey: String?
+    public var createdAt: Date
+    public var tasks: [TaskSnapshot]
+
+    public init(
+        id: JobID, owner: String, kind: String, idempotencyKey: String?, createdAt: Date,
+        tasks: [TaskSnapshot]
+    ) {
+        self.id = id
+        self.owner = owner
+        self.kind = kind
+        self.idempotencyKey = idempotencyKey
+        self.createdAt = createdAt
+        self.tasks = tasks
+    }
+
+    /// Follows the tasks: see ``JobState/derive(from:)``.
+    public var state: JobState { JobState.derive(from: tasks.map(\.state)) }
+
+    /// Completed tasks over all tasks, from 0 to 1.
+    public var progress: Double {
+        guard !tasks.isEmpty else { return 0 }
+        return Double(tasks.count(where: { $0.state == .completed })) / Double(tasks.count)
+    }
+
+    /// When the last task finished, once the job has ended.
+    public var finishedAt: Date? {
+        guard tasks.allSatisfy(\.state.isFinished) else { return nil }
+        return tasks.compactMap(\.finishedAt).max()
+    }
+}

@@ -1,0 +1,52 @@
+public import Foundation
+
+/// Counts for one queue, as `conveyor stats` and `/v1/stats` show them.
+public struct QueueStats: Sendable, Hashable, Codable {
+    public var queue: String
+    public var available: Int
+    public var scheduled: Int
+    public var running: Int
+    public var retryable: Int
+    public var completedToday: Int
+    public var failedToday: Int
+    /// Running tasks whose lease has expired: their worker is gone and the rescuer has not yet run.
+    public var expiredLeases: Int
+
+    public init(
+        queue: String, available: Int = 0, scheduled: Int = 0, running: Int = 0, retryable: Int = 0,
+        completedToday: Int = 0, failedToday: Int = 0, expiredLeases: Int = 0
+    ) {
+        self.queue = queue
+        self.available = available
+        self.scheduled = scheduled
+        self.running = running
+        self.retryable = retryable
+        self.completedToday = completedToday
+        self.failedToday = failedToday
+        self.expiredLeases = expiredLeases
+    }
+}
+
+/// A worker process as registered, with its last heartbeat.
+public struct WorkerInfo: Sendable, Hashable, Codable {
+    public var id: String
+    public var host: String
+    public var pid: Int
+    public var queues: [String]
+    public var capacity: Int
+    public var startedAt: Date
+    public var lastHeartbeatAt: Date
+
+    public init(
+        id: String, host: String, pid: Int, queues: [String], capacity: Int, startedAt: Date,
+        lastHeartbeatAt: Date
+    ) {
+        self.id = id
+        self.host = host
+        self.pid = pid
+        self.queues = queues
+        self.capacity = capacity
+        self.startedAt = startedAt
+        self.lastHeartbeatAt = lastHeartbeatAt
+    }
+}

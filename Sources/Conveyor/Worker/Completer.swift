@@ -1,0 +1,124 @@
+package import Logging
+import Metrics
+import Synchronization
+
+/// Writes attempt outcomes in batches: one statement per flush.
+///
+/// A flush starts as soon as an outcome arrives and nothing is being written; outcomes that
+/// arrive during a flush go together in the next one, so batches grow with load and latency
+/// stays low when idle. A failed write is logged as an error and retried; fencing in the driver
+/// makes a retried write harmless.
+package final class Completer: Sendable {
+    package struct Configuration: Sendable {
+        /// Most outcomes in one statement.
+        package var maxBatch: Int = 2000
+        /// Delay before retrying a failed write; doubles up to `maxRetryDelay`.
+        package var retryDelay: Duration = .milliseconds(100)
+        package var maxRetryDelay: Duration = .seconds(5)
+        /// While shutting down, give up after this many failed writes (leases then expire and rescue).
+        package var shutdownAttempts = 5
+        package init() {}
+    }
+
+    private struct State {
+        var pending: [TaskCompletion] = []
+        var finishing = false
+    }
+
+    private let driver: any QueueDriver
+    private let running: RunningTasks
+    private let configuration: Configuration
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let signal = WakeSignal()
+    private let ignored: Counter
+    private let failedWrites: Counter
+
+    package init(driver: any QueueDriver, running: RunningTasks, configuration: Configuration, logger: Logger) {
+        self.driver = driver
+        self.running = running
+        self.configuration = configuration
+        self.logger = logger
+        self.ignored = Counter(label: "conveyor_completions_ignored_total")
+        self.failedWrites = Counter(label: "conveyor_completion_write_errors_total")
+    }
+
+    package func submit(_ completion: TaskCompletion) {
+        state.withLock { $0.pending.append(completion) }
+        signal.fire()
+    }
+
+    /// Writes what is pending, then returns from `run()`.
+    package func finish() {
+        state.withLock { $0.finishing = true }
+        signal.fire()
+    }
+
+    package var pendingCount: Int { state.withLock { $0.pending.count } }
+
+    package func run() async {
+        for await _ in signal.stream {
+            while let batch = takeBatch() {
+                await write(batch)
+            }
+            if state.withLock({ $0.finishing && $0.pending.isEmpty }) { return }
+        }
+    }
+
+    private func takeBatch() -> [TaskCompletion]? {
+        state.withLock { state in
+            guard !state.pending.isEmpty else { return nil }
+            if state.pending.count <= configuration.maxBatch {
+                defer { state.pending.removeAll(keepingCapacity: true) }
+                return state.pending
+            }
+            let batch = Array(state.pending.prefix(configuration.maxBatch))
+            state.pending.removeFirst(configuration.maxBatch)
+            return batch
+        }
+    }
+
+    private func write(_ batch: [TaskCompletion]) async {
+        var delay = configuration.retryDelay
+        var failures = 0
+        while true {
+            do {
+                let written = try await driver.taskCompleteMany(.init(completions: batch))
+                settle(batch, written: written)
+                return
+            } catch {
+                failures += 1
+                failedWrites.increment()
+                logger.error(
+                    "writing task outcomes failed; will retry",
+                    metadata: ["count": "\(batch.count)", "error": "\(String(reflecting: error))"]
+                )
+                let finishing = state.withLock { $0.finishing }
+                if (finishing && failures >= configuration.shutdownAttempts) || Task.isCancelled {
+                    logger.error(
+                        "giving up on task outcomes; their leases will expire and the tasks will be rescued",
+                        metadata: ["count": "\(batch.count)"]
+                    )
+                    for completion in batch { running.remove(completion.id) }
+                    return
+                }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, configuration.maxRetryDelay)
+            }
+        }
+    }
+
+    private func settle(_ batch: [TaskCompletion], written: [TaskID]) {
+        if written.count != batch.count {
+            let writtenSet = Set(written)
+            for completion in batch where !writtenSet.contains(completion.id) {
+                ignored.increment()
+                logger.warning(
+                    "outcome not written: the task is no longer held by this attempt",
+                    metadata: ["task_id": "\(completion.id)", "attempt": "\(completion.attempt)"]
+                )
+            }
+        }
+        for completion in batch { running.remove(completion.id) }
+    }
+}

@@ -1,0 +1,53 @@
+/// The claim decisions of one queue's producer, as a value with no I/O, so they can be tested alone.
+///
+/// The producer claims up to its free slots when the queue may hold more work: after a wake-up
+/// (a notification or a poll tick) or after a claim that came back full. A claim that came back
+/// short means the queue is drained, so the producer waits for the next wake-up.
+package struct ProducerState: Sendable, Hashable {
+    package enum Event: Sendable, Hashable {
+        /// New work may be available (notification, poll tick).
+        case wake
+        /// A running task finished and freed its slot.
+        case finished
+        /// Stop claiming; run what is running to its end.
+        case stop
+    }
+
+    package let capacity: Int
+    package private(set) var running = 0
+    package private(set) var mayHaveWork = true
+    package private(set) var stopping = false
+
+    package init(capacity: Int) {
+        precondition(capacity > 0, "a producer needs a capacity of at least 1")
+        self.capacity = capacity
+    }
+
+    /// How many tasks to claim now, or nil when the producer should wait for an event.
+    package var claimLimit: Int? {
+        guard !stopping, mayHaveWork, running < capacity else { return nil }
+        return capacity - running
+    }
+
+    /// Records a claim's answer.
+    package mutating func claimed(_ count: Int, requested: Int) {
+        running += count
+        mayHaveWork = count == requested
+    }
+
+    /// Records a failed claim: try again after the next wake-up or poll.
+    package mutating func claimFailed() {
+        mayHaveWork = false
+    }
+
+    package mutating func handle(_ event: Event) {
+        switch event {
+        case .wake: mayHaveWork = true
+        case .finished: running -= 1
+        case .stop: stopping = true
+        }
+    }
+
+    /// Stopping with nothing left running: the producer can return.
+    package var isDone: Bool { stopping && running == 0 }
+}

@@ -1,0 +1,133 @@
+import Foundation
+package import Logging
+
+/// Runs one claimed task's handler and turns what happened into an outcome.
+package struct TaskExecutor: Sendable {
+    let registry: TaskRegistry
+    let running: RunningTasks
+    let workerID: String
+    let logger: Logger
+
+    package init(registry: TaskRegistry, running: RunningTasks, workerID: String, logger: Logger) {
+        self.registry = registry
+        self.running = running
+        self.workerID = workerID
+        self.logger = logger
+    }
+
+    package func execute(_ task: ClaimedTask, queue: QueueConfiguration) async -> TaskCompletion {
+        var logger = logger
+        logger[metadataKey: "task_id"] = "\(task.id)"
+        logger[metadataKey: "job_id"] = "\(task.jobID)"
+        logger[metadataKey: "queue"] = "\(task.queue)"
+        logger[metadataKey: "attempt"] = "\(task.attempt)"
+        logger[metadataKey: "kind"] = "\(task.kind)"
+
+        guard let handler = registry.handler(for: task.kind) else {
+            running.handlerFinished(task.id)
+            let reason = "no handler is registered for task kind '\(task.kind)' on worker \(workerID)"
+            logger.error("discarding task: \(reason)")
+            return completion(task, .discarded(error: attemptError(task, reason)))
+        }
+
+        let context = TaskContext(
+            taskID: task.id, jobID: task.jobID, kind: task.kind, queue: task.queue, owner: task.owner,
+            attempt: task.attempt, maxAttempts: task.maxAttempts, workerID: workerID, logger: logger
+        )
+        let timeout = handler.timeout ?? queue.timeout
+        // The handler runs in its own Task so that a timeout, a lost lease or shutdown can cancel
+        // exactly this handler; this child awaits it, so it never outlives the worker.
+        let handle = Task { try await handler.run(task.input, context) }
+        running.attach(task.id, handle: handle, timeout: timeout)
+        let result = await withTaskCancellationHandler {
+            await handle.result
+        } onCancel: {
+            handle.cancel()
+        }
+        let cancelReason = running.handlerFinished(task.id)
+        let outcome = outcome(
+            of: result, task: task, cancelReason: cancelReason,
+            retryPolicy: handler.retryPolicy ?? queue.retryPolicy, logger: logger
+        )
+        return completion(task, outcome)
+    }
+
+    private func outcome(
+        of result: Result<String?, any Error>,
+        task: ClaimedTask,
+        cancelReason: CancelReason?,
+        retryPolicy: RetryPolicy,
+        logger: Logger
+    ) -> TaskCompletion.Outcome {
+        let error: any Error
+        switch result {
+        case .success(let output):
+            logger.debug("task completed")
+            return .completed(result: output)
+        case .failure(let failure):
+            error = failure
+        }
+
+        switch cancelReason {
+        case .shutdown:
+            logger.info("task released at shutdown")
+            return .released
+        case .timeout(let timeout):
+            return failed(task, "timed out after \(timeout)", retryPolicy: retryPolicy, logger: logger)
+        case .leaseLost:
+            logger.warning("handler cancelled: the task is no longer held by this worker")
+            return failed(task, "cancelled: lease lost", retryPolicy: retryPolicy, logger: logger)
+        case nil:
+            break
+        }
+
+        switch error {
+        case let snooze as TaskSnooze:
+            logger.debug("task snoozed", metadata: ["delay": "\(snooze.delay)"])
+            return .snoozed(until: Date().addingTimeInterval(snooze.delay.seconds))
+        case let discard as TaskDiscard:
+            logger.warning("task discarded by its handler", metadata: ["reason": "\(discard.reason)"])
+            return .discarded(error: attemptError(task, discard.reason))
+        case let undecodable as UndecodableInput:
+            logger.error("task discarded: \(undecodable)")
+            return .discarded(error: attemptError(task, undecodable.description))
+        case let retry as TaskRetry:
+            return failed(task, retry.reason, retryPolicy: retryPolicy, delay: retry.delay, logger: logger)
+        default:
+            return failed(task, Self.message(of: error), retryPolicy: retryPolicy, logger: logger)
+        }
+    }
+
+    private func failed(
+        _ task: ClaimedTask,
+        _ message: String,
+        retryPolicy: RetryPolicy,
+        delay: Duration? = nil,
+        logger: Logger
+    ) -> TaskCompletion.Outcome {
+        let error = attemptError(task, message)
+        guard task.attempt < task.maxAttempts else {
+            logger.error("task failed on its last attempt; discarded", metadata: ["error": "\(message)"])
+            return .discarded(error: error)
+        }
+        let wait = delay ?? retryPolicy.delay(afterAttempt: task.attempt)
+        logger.warning("task failed; will retry", metadata: ["error": "\(message)", "retry_in": "\(wait)"])
+        return .retry(at: Date().addingTimeInterval(wait.seconds), error: error)
+    }
+
+    private func attemptError(_ task: ClaimedTask, _ message: String) -> AttemptError {
+        AttemptError(attempt: task.attempt, at: Date(), error: message, worker: workerID)
+    }
+
+    private func completion(_ task: ClaimedTask, _ outcome: TaskCompletion.Outcome) -> TaskCompletion {
+        TaskCompletion(id: task.id, attempt: task.attempt, outcome: outcome)
+    }
+
+    static func message(of error: any Error) -> String {
+        if error is CancellationError { return "cancelled" }
+        if let error = error as? any LocalizedError, let description = error.errorDescription {
+            return description
+        }
+        return String(describing: error)
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+public import Logging
+public import ServiceLifecycle
+
+/// Runs tasks: a `Service` that claims from its queues, runs handlers, writes outcomes in
+/// batches, keeps leases alive and, when elected, runs maintenance.
+///
+/// ```swift
+/// var registry = TaskRegistry()
+/// registry.register(SendEmail.self) { email, context in try await mailer.send(email) }
+/// let worker = Worker(client: client, registry: registry,
+///                     configuration: .init(queues: [.init("email", concurrency: 20)]))
+/// try await ServiceGroup(services: [postgres, worker], gracefulShutdownSignals: [.sigterm], logger: logger).run()
+/// ```
+///
+/// On graceful shutdown it stops claiming at once, lets running tasks finish within
+/// ``WorkerConfiguration/shutdownDeadline``, releases the rest back to `available`, writes every
+/// outcome and exits.
+public final class Worker: Service, Sendable {
+    public let configuration: WorkerConfiguration
+    private let driver: any QueueDriver
+    private let registry: TaskRegistry
+    private let logger: Logger
+    private let running = RunningTasks()
+    private let completer: Completer
+    private let producers: [String: Producer]
+    private let leadership = Leadership()
+
+    /// - Parameters:
+    ///   - client: the database to work from.
+    ///   - registry: the handlers this worker runs.
+    ///   - configuration: queues, leases and timings.
+    ///   - logger: every line carries the worker id; task lines carry task id, job id, queue and attempt.
+    public init(
+        client: ConveyorClient,
+        registry: TaskRegistry,
+        configuration: WorkerConfiguration = .init(),
+        logger: Logger = Logger(label: "conveyor.worker")
+    ) throws {
+        try configuration.validate()
+        var logger = logger
+        logger[metadataKey: "worker_id"] = "\(configuration.workerID)"
+        self.configuration = configuration
+        self.driver = client.driver
+        self.registry = registry
+        self.logger = logger
+        self.completer = Completer(driver: client.driver, running: running, configuration: .init(), logger: logger)
+        let executor = TaskExecutor(
+            registry: registry, running: running, workerID: configuration.workerID, logger: logger
+        )
+        var producers: [String: Producer] = [:]
+        for queue in configuration.queues {
+            producers[queue.name] = Producer(
+                queue: queue, driver: client.driver, executor: executor, completer: completer, running: running,
+                workerID: configuration.workerID, leaseDuration: configuration.leaseDuration,
+                pollInterval: configuration.pollInterval, logger: logger
+            )
+        }
+        self.producers = producers
+    }
+
+    /// Tasks held by this worker right now, running or waiting for their outcome to be written.
+    public var heldCount: Int { running.count }
+
+    /// Whether this worker currently runs the maintenance services.
+    public var isLeader: Bool { leadership.isLeader }
+
+    public func run() async throws {
+        let info = WorkerInfo(
+            id: configuration.workerID,
+            host: ProcessInfo.processInfo.hostName,
+            pid: Int(ProcessInfo.processInfo.processIdentifier),
+            queues: configuration.queues.map(\.name),
+            capacity: configuration.queues.reduce(0) { $0 + $1.concurrency },
+            startedAt: Date(),
+            lastHeartbeatAt: Date()
+        )
+        let heartbeater = Heartbeater(
+            driver: driver, running: running, worker: info, leaseDuration: configuration.leaseDuration,
+            interval: configuration.heartbeatInterval, logger: logger
+        )
+        try await heartbeater.runOnce()
+        let elector = configuration.maintenance.map {
+            LeaderElector(
+                driver: driver, leaderID: configuration.workerID, ttl: $0.leaderTTL, leadership: leadership,
+                logger: logger
+            )
+        }
+        logger.info(
+            "worker started",
+            metadata: ["queues": "\(info.queues.joined(separator: ","))", "capacity": "\(info.capacity)"]
+        )
+
+        await withTaskGroup(of: Void.self) { background in
+            background.addTask { await heartbeater.run() }
+            background.addTask { await self.watchTimeouts() }
+            if configuration.listen {
+                background.addTask { await self.listen() }
+            }
+            if let elector {
+                self.startMaintenance(elector: elector, in: &background)
+            }
+            let completerDone = Task { await self.completer.run() }
+
+            await withGracefulShutdownHandler {
+                await withDiscardingTaskGroup { group in
+                    for producer in producers.values {
+                        group.addTask { await producer.run() }
+                    }
+                }
+            } onGracefulShutdown: {
+                self.beginShutdown()
+            }
+
+            completer.finish()
+            await completerDone.value
+            background.cancelAll()
+        }
+
+        await elector?.resign()
+        do {
+            try await driver.workerUnregister(configuration.workerID)
+        } catch {
+            logger.warning("unregistering the worker failed", metadata: ["error": "\(String(reflecting: error))"])
+        }
+        logger.info("worker stopped")
+    }
+
+    /// Stops claiming at once; releases whatever still runs when the deadline passes.
+    private func beginShutdown() {
+        logger.info("shutting down", metadata: ["running": "\(running.activeCount)"])
+        for producer in producers.values { producer.stop() }
+        let running = running
+        let deadline = configuration.shutdownDeadline
+        // Unstructured on purpose: the deadline must fire while run() is blocked waiting for the
+        // producers; it only cancels handlers and ends when they are done or it fires.
+        Task {
+            try? await Task.sleep(for: deadline)
+            running.cancelAll(reason: .shutdown)
+        }
+    }
+
+    private func watchTimeouts() async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: configuration.timeoutResolution)
+            } catch {
+                return
+            }
+            running.cancelOverdue()
+        }
+    }
+
+    private func listen() async {
+        var delay = Duration.milliseconds(100)
+        while !Task.isCancelled {
+            do {
+                try await driver.listenForWork { [producers] queue in
+                    producers[queue]?.wake()
+                }
+                return
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning(
+                    "listening for new work failed; polling meanwhile",
+                    metadata: ["error": "\(String(reflecting: error))", "retry_in": "\(delay)"]
+                )
+            }
+            // Wake every producer: notifications may have been lost while disconnected.
+            for producer in producers.values { producer.wake() }
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(5))
+        }
+    }
+
+    private func startMaintenance(elector: LeaderElector, in group: inout TaskGroup<Void>) {
+        guard let maintenance = configuration.maintenance else { return }
+        let rescuer = Rescuer(
+            driver: driver, retryPolicy: maintenance.rescueRetryPolicy, interval: maintenance.rescueInterval
+        )
+        let scheduler = Scheduler(driver: driver, interval: maintenance.promoteInterval)
+        let pruner = Pruner(
+            driver: driver, interval: maintenance.pruneInterval, completedRetention: maintenance.completedRetention,
+            discardedRetention: maintenance.discardedRetention
+        )
+        let leadership = leadership
+        let logger = logger
+        group.addTask { await elector.run() }
+        group.addTask { await rescuer.run(leadership: leadership, logger: logger) }
+        group.addTask { await scheduler.run(leadership: leadership, logger: logger) }
+        group.addTask { await pruner.run(leadership: leadership, logger: logger) }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+/// Settings of a worker process; every default is what production wants.
+public struct WorkerConfiguration: Sendable {
+    /// The queues to run, each with its concurrency.
+    public var queues: [QueueConfiguration]
+    /// Identifies this worker in leases, errors and `conveyor stats`.
+    public var workerID: String
+    /// How long a claimed task is held without a heartbeat before it may be rescued (default 30 s).
+    public var leaseDuration: Duration
+    /// How often leases are extended (default: a third of the lease).
+    public var heartbeatInterval: Duration
+    /// Fallback poll for work when no notification arrives (default 1 s, jittered by ±20%).
+    public var pollInterval: Duration
+    /// Listen for notifications of new work where the database has them (default true).
+    public var listen: Bool
+    /// On shutdown, how long running tasks may take to finish before they are released (default 30 s).
+    public var shutdownDeadline: Duration
+    /// How often handler timeouts are checked (default 100 ms).
+    public var timeoutResolution: Duration
+    /// Run the maintenance services when elected leader (default true).
+    public var maintenance: MaintenanceConfiguration?
+
+    public init(
+        queues: [QueueConfiguration] = [QueueConfiguration(TaskDefaults.queue)],
+        workerID: String = WorkerConfiguration.defaultWorkerID(),
+        leaseDuration: Duration = .seconds(30),
+        heartbeatInterval: Duration? = nil,
+        pollInterval: Duration = .seconds(1),
+        listen: Bool = true,
+        shutdownDeadline: Duration = .seconds(30),
+        timeoutResolution: Duration = .milliseconds(100),
+        maintenance: MaintenanceConfiguration? = MaintenanceConfiguration()
+    ) {
+        self.queues = queues
+        self.workerID = workerID
+        self.leaseDuration = leaseDuration
+        self.heartbeatInterval = heartbeatInterval ?? leaseDuration / 3
+        self.pollInterval = pollInterval
+        self.listen = listen
+        self.shutdownDeadline = shutdownDeadline
+        self.timeoutResolution = timeoutResolution
+        self.maintenance = maintenance
+    }
+
+    /// `host-pid-random`, unique per process.
+    public static func defaultWorkerID() -> String {
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
+        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        return "\(host)-\(ProcessInfo.processInfo.processIdentifier)-\(suffix)"
+    }
+
+    /// Checks the settings, so a mistake is an error that says what to fix.
+    public func validate() throws {
+        guard !queues.isEmpty else {
+            throw ConveyorError(.invalidConfiguration, "a worker needs at least one queue")
+        }
+        var seen = Set<String>()
+        for queue in queues {
+            guard !queue.name.isEmpty else { throw ConveyorError(.invalidConfiguration, "a queue needs a name") }
+            guard seen.insert(queue.name).inserted else {
+                throw ConveyorError(.invalidConfiguration, "queue '\(queue.name)' is listed twice")
+            }
+            guard queue.concurrency >= 1 else {
+                throw ConveyorError(.invalidConfiguration, "queue '\(queue.name)' needs a concurrency of at least 1")
+            }
+        }
+        guard heartbeatInterval < leaseDuration else {
+            throw ConveyorError(.invalidConfiguration, "the heartbeat interval must be shorter than the lease")
+        }
+    }
+}

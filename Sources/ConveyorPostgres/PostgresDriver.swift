@@ -1,0 +1,389 @@
+public import Conveyor
+import Foundation
+public import Logging
+public import PostgresNIO
+
+/// The PostgreSQL driver: the distributed engine. Every worker on every machine shares one database.
+///
+/// ```swift
+/// let postgres = PostgresClient(configuration: try PostgresDriver.clientConfiguration(url: url))
+/// let client = ConveyorClient(try PostgresDriver(client: postgres))
+/// // run `postgres` (it is a Service) alongside your workers, e.g. in a ServiceGroup
+/// ```
+public struct PostgresDriver: QueueDriver {
+    public let client: PostgresClient
+    /// The schema that holds Conveyor's tables (default `conveyor`).
+    public let schema: String
+    /// When set, every statement runs on this connection, inside the caller's transaction.
+    let connection: PostgresConnection?
+    let logger: Logger
+    let queries: PostgresQueries
+
+    /// - Parameters:
+    ///   - client: a running `PostgresClient` (it is a `Service`: run it in your service group).
+    ///   - schema: where the tables live; a plain identifier (letters, digits, underscore).
+    public init(
+        client: PostgresClient, schema: String = "conveyor", logger: Logger = Logger(label: "conveyor.postgres")
+    )
+        throws
+    {
+        guard Self.isPlainIdentifier(schema) else {
+            throw ConveyorError(
+                .invalidConfiguration,
+                "schema name '\(schema)' must start with a letter or underscore and hold only lowercase letters, digits and underscores (at most 50)"
+            )
+        }
+        self.client = client
+        self.schema = schema
+        self.connection = nil
+        self.logger = logger
+        self.queries = PostgresQueries(schema: schema)
+    }
+
+    private init(bound connection: PostgresConnection, to driver: PostgresDriver) {
+        self.client = driver.client
+        self.schema = driver.schema
+        self.connection = connection
+        self.logger = driver.logger
+        self.queries = driver.queries
+    }
+
+    /// A copy of this driver whose statements run on `connection`: in the caller's transaction.
+    public func bound(to connection: PostgresConnection) -> PostgresDriver {
+        PostgresDriver(bound: connection, to: self)
+    }
+
+    static func isPlainIdentifier(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, name.count <= 50 else { return false }
+        let lower = "abcdefghijklmnopqrstuvwxyz_"
+        let allowed = lower + "0123456789"
+        return lower.unicodeScalars.contains(first)
+            && name.unicodeScalars.allSatisfy { allowed.unicodeScalars.contains($0) }
+    }
+
+    // MARK: Running statements
+
+    @discardableResult
+    func run(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+        do {
+            if let connection {
+                return try await connection.query(query, logger: logger)
+            }
+            return try await client.query(query, logger: logger)
+        } catch let error as PSQLError {
+            throw Self.wrap(error)
+        }
+    }
+
+    static func wrap(_ error: PSQLError) -> ConveyorError {
+        if let message = error.serverInfo?[.message] {
+            return ConveyorError(.databaseFailure, "PostgreSQL: \(message)", underlying: error)
+        }
+        return ConveyorError(
+            .databaseUnavailable, "PostgreSQL could not be reached or closed the connection", underlying: error)
+    }
+
+    // MARK: Migrations
+
+    public func migrate() async throws {
+        do {
+            try await client.withConnection { connection in
+                try await connection.withTransaction(logger: logger) { connection in
+                    try await connection.query(queries.migrationLock(), logger: logger)
+                    try await connection.query(queries.migrationCreateSchema(), logger: logger)
+                    try await connection.query(queries.migrationCreateVersionTable(), logger: logger)
+                    var applied = Set<Int>()
+                    for try await version in try await connection.query(queries.migrationApplied(), logger: logger)
+                        .decode(Int.self)
+                    {
+                        applied.insert(version)
+                    }
+                    for migration in PostgresMigrations.all where !applied.contains(migration.version) {
+                        logger.info(
+                            "applying migration", metadata: ["version": "\(migration.version)", "schema": "\(schema)"])
+                        for statement in migration.statements {
+                            try await connection.query(queries.migrationStatement(statement), logger: logger)
+                        }
+                        try await connection.query(
+                            queries.migrationRecord(version: migration.version, name: migration.name), logger: logger
+                        )
+                    }
+                }
+            }
+        } catch let error as PostgresTransactionError {
+            let cause = error.closureError ?? error.commitError ?? error.beginError ?? error
+            if let psql = cause as? PSQLError {
+                throw ConveyorError(
+                    .migrationFailure, "migrating schema '\(schema)' failed: \(Self.wrap(psql).message)",
+                    underlying: error)
+            }
+            throw ConveyorError(.migrationFailure, "migrating schema '\(schema)' failed: \(cause)", underlying: error)
+        } catch let error as PSQLError {
+            throw Self.wrap(error)
+        }
+    }
+
+    /// The migration versions applied, highest last; empty when the schema does not exist yet.
+    public func appliedMigrations() async throws -> [Int] {
+        let exists =
+            try await run(
+                "SELECT to_regclass(\(schema + ".schema_migrations")) IS NOT NULL"
+            ).decode(Bool.self).first { _ in true } ?? false
+        guard exists else { return [] }
+        var versions: [Int] = []
+        for try await version in try await run(queries.migrationApplied()).decode(Int.self) {
+            versions.append(version)
+        }
+        return versions.sorted()
+    }
+
+    /// The highest migration version this build knows.
+    public static var latestMigration: Int { PostgresMigrations.all.map(\.version).max() ?? 0 }
+
+    // MARK: Enqueue
+
+    package func taskInsertMany(_ params: TaskInsertManyParams) async throws -> [TaskID] {
+        let rows = try await run(queries.taskInsertMany(owner: params.owner, tasks: TaskInsertColumns(params.tasks)))
+        var ids: [TaskID] = []
+        ids.reserveCapacity(params.tasks.count)
+        for try await id in rows.decode(Int64.self) { ids.append(TaskID(id)) }
+        return ids
+    }
+
+    package func jobInsert(_ params: JobInsertParams) async throws -> JobInsertResult {
+        let rows = try await run(
+            queries.jobInsert(
+                owner: params.owner, kind: params.kind, idempotencyKey: params.idempotencyKey,
+                tasks: TaskInsertColumns(params.tasks)
+            )
+        )
+        for try await (jobID, taskIDs, _) in rows.decode((Int64?, [Int64], Int64).self) {
+            if let jobID {
+                return JobInsertResult(jobID: JobID(jobID), taskIDs: taskIDs.map { TaskID($0) }, existing: false)
+            }
+        }
+        guard let key = params.idempotencyKey else {
+            throw ConveyorError(.databaseFailure, "the job was not inserted")
+        }
+        let existing = try await run(queries.jobFindByIdempotencyKey(owner: params.owner, key: key))
+        for try await (jobID, taskIDs) in existing.decode((Int64, [Int64]).self) {
+            return JobInsertResult(jobID: JobID(jobID), taskIDs: taskIDs.map { TaskID($0) }, existing: true)
+        }
+        throw ConveyorError(.databaseFailure, "the job with idempotency key '\(key)' vanished while it was read")
+    }
+
+    // MARK: Hot path
+
+    package func taskClaim(_ params: TaskClaimParams) async throws -> [ClaimedTask] {
+        let rows = try await run(
+            queries.taskClaim(
+                queue: params.queue, limit: params.limit, workerID: params.workerID,
+                leaseSeconds: params.leaseDuration.seconds
+            )
+        )
+        var tasks: [ClaimedTask] = []
+        tasks.reserveCapacity(params.limit)
+        for try await (id, jobID, kind, queue, owner, input, attempt, maxAttempts, priority, createdAt) in rows.decode(
+            (Int64, Int64, String, String, String, String, Int16, Int16, Int16, Date).self
+        ) {
+            tasks.append(
+                ClaimedTask(
+                    id: TaskID(id), jobID: JobID(jobID), kind: kind, queue: queue, owner: owner, input: input,
+                    attempt: Int(attempt), maxAttempts: Int(maxAttempts), priority: Priority(rawValue: priority),
+                    createdAt: createdAt
+                )
+            )
+        }
+        return tasks
+    }
+
+    package func taskCompleteMany(_ params: TaskCompleteManyParams) async throws -> [TaskID] {
+        guard !params.completions.isEmpty else { return [] }
+        let rows = try await run(queries.taskCompleteMany(CompletionColumns(params.completions)))
+        var ids: [TaskID] = []
+        ids.reserveCapacity(params.completions.count)
+        for try await id in rows.decode(Int64.self) { ids.append(TaskID(id)) }
+        return ids
+    }
+
+    package func workerHeartbeat(_ params: WorkerHeartbeatParams) async throws -> [TaskID] {
+        let rows = try await run(
+            queries.workerHeartbeat(
+                params.worker, taskIDs: params.taskIDs.map(\.rawValue), leaseSeconds: params.leaseDuration.seconds
+            )
+        )
+        var ids: [TaskID] = []
+        for try await id in rows.decode(Int64.self) { ids.append(TaskID(id)) }
+        return ids
+    }
+
+    package func listenForWork(_ onWork: @escaping @Sendable (String) -> Void) async throws {
+        do {
+            try await client.withConnection { connection in
+                try await connection.listen(on: queries.workChannel) { notifications in
+                    for try await notification in notifications {
+                        onWork(notification.payload)
+                    }
+                }
+            }
+        } catch let error as PSQLError {
+            throw Self.wrap(error)
+        }
+    }
+
+    // MARK: Maintenance
+
+    package func taskRescueExpired(_ params: TaskRescueExpiredParams) async throws -> TaskRescueResult {
+        let rows = try await run(
+            queries.taskRescueExpired(now: params.now, limit: params.limit, policy: params.retryPolicy)
+        )
+        for try await (retried, discarded) in rows.decode((Int64, Int64).self) {
+            return TaskRescueResult(retried: Int(retried), discarded: Int(discarded))
+        }
+        return TaskRescueResult(retried: 0, discarded: 0)
+    }
+
+    package func taskPromoteDue(_ params: TaskPromoteDueParams) async throws -> Int {
+        let rows = try await run(queries.taskPromoteDue(now: params.now, limit: params.limit))
+        for try await (promoted, _) in rows.decode((Int64, Int64).self) { return Int(promoted) }
+        return 0
+    }
+
+    package func taskPrune(_ params: TaskPruneParams) async throws -> Int {
+        let rows = try await run(
+            queries.taskPrune(
+                completedBefore: params.completedBefore, failedBefore: params.failedBefore, limit: params.limit
+            )
+        )
+        for try await (tasks, _) in rows.decode((Int64, Int64).self) { return Int(tasks) }
+        return 0
+    }
+
+    package func leaderAttemptElect(_ params: LeaderElectParams) async throws -> Bool {
+        let rows = try await run(
+            queries.leaderAttemptElect(
+                name: params.name, leaderID: params.leaderID, ttlSeconds: params.ttl.seconds, now: params.now
+            )
+        )
+        for try await _ in rows.decode(String.self) { return true }
+        return false
+    }
+
+    package func leaderResign(_ params: LeaderResignParams) async throws {
+        try await run(queries.leaderResign(name: params.name, leaderID: params.leaderID))
+    }
+
+    // MARK: Reads
+
+    package func taskGet(_ id: TaskID) async throws -> TaskSnapshot? {
+        try await Self.decodeTasks(try await run(queries.taskGet(id.rawValue))).first
+    }
+
+    package func jobGet(_ id: JobID) async throws -> JobSnapshot? {
+        let tasks = try await Self.decodeTasks(try await run(queries.jobGetTasks(id.rawValue)))
+        for try await (owner, kind, key, createdAt) in try await run(queries.jobGetRow(id.rawValue))
+            .decode((String, String, String?, Date).self)
+        {
+            return JobSnapshot(
+                id: id, owner: owner, kind: kind, idempotencyKey: key, createdAt: createdAt, tasks: tasks)
+        }
+        guard let task = tasks.first, tasks.count == 1, task.id.rawValue == id.rawValue else { return nil }
+        return JobSnapshot(
+            id: id, owner: task.owner, kind: task.kind, idempotencyKey: nil, createdAt: task.createdAt, tasks: tasks
+        )
+    }
+
+    package func workerUnregister(_ workerID: String) async throws {
+        try await run(queries.workerUnregister(workerID))
+    }
+
+    package func workerList() async throws -> [WorkerInfo] {
+        var workers: [WorkerInfo] = []
+        for try await (id, host, pid, queues, capacity, startedAt, heartbeat) in try await run(queries.workerList())
+            .decode((String, String, Int, [String], Int, Date, Date).self)
+        {
+            workers.append(
+                WorkerInfo(
+                    id: id, host: host, pid: pid, queues: queues, capacity: capacity, startedAt: startedAt,
+                    lastHeartbeatAt: heartbeat
+                )
+            )
+        }
+        return workers
+    }
+
+    package func statsQueues(_ params: StatsQueuesParams) async throws -> [QueueStats] {
+        var stats: [String: QueueStats] = [:]
+        for try await (queue, state, count) in try await run(queries.statsQueues(since: params.since))
+            .decode((String, String, Int64).self)
+        {
+            var entry = stats[queue] ?? QueueStats(queue: queue)
+            let count = Int(count)
+            switch state {
+            case "available": entry.available += count
+            case "scheduled", "blocked": entry.scheduled += count
+            case "running": entry.running += count
+            case "retryable": entry.retryable += count
+            case "completed": entry.completedToday += count
+            case "discarded", "cancelled": entry.failedToday += count
+            case "expired": entry.expiredLeases += count
+            default: break
+            }
+            stats[queue] = entry
+        }
+        return stats.values.sorted { $0.queue < $1.queue }
+    }
+
+    static func decodeTasks(_ rows: PostgresRowSequence) async throws -> [TaskSnapshot] {
+        var tasks: [TaskSnapshot] = []
+        for try await row in rows {
+            let (id, jobID, kind, queue, owner, state, priority, attempt, maxAttempts, input) = try row.decode(
+                (Int64, Int64, String, String, String, String, Int16, Int16, Int16, String).self,
+                context: .default
+            )
+            let cells = row.makeRandomAccess()
+            let result = try cells[10].decode(String?.self)
+            let errors = try cells[11].decode(String.self)
+            let runAt = try cells[12].decode(Date.self)
+            let workerID = try cells[13].decode(String?.self)
+            let leaseExpiresAt = try cells[14].decode(Date?.self)
+            let createdAt = try cells[15].decode(Date.self)
+            let attemptedAt = try cells[16].decode(Date?.self)
+            let finishedAt = try cells[17].decode(Date?.self)
+            tasks.append(
+                TaskSnapshot(
+                    id: TaskID(id), jobID: JobID(jobID), kind: kind, queue: queue, owner: owner,
+                    state: TaskState(rawValue: state) ?? .available, priority: Priority(rawValue: priority),
+                    attempt: Int(attempt), maxAttempts: Int(maxAttempts), input: input, result: result,
+                    errors: AttemptError.decodeStored(errors), runAt: runAt, workerID: workerID,
+                    leaseExpiresAt: leaseExpiresAt, createdAt: createdAt, attemptedAt: attemptedAt,
+                    finishedAt: finishedAt
+                )
+            )
+        }
+        return tasks
+    }
+}
+
+extension ConveyorClient {
+    /// A client on PostgreSQL.
+    public init(_ driver: PostgresDriver) {
+        self.init(driver: driver)
+    }
+
+    /// A client whose enqueues run on `connection`, inside the caller's transaction: the tasks
+    /// exist if and only if the transaction commits.
+    ///
+    /// ```swift
+    /// try await postgres.withTransaction(logger: logger) { connection in
+    ///     try await connection.query("INSERT INTO orders …", logger: logger)
+    ///     try await client.transactional(on: connection).enqueue(SendReceipt(order: id))
+    /// }
+    /// ```
+    public func transactional(on connection: PostgresConnection) throws -> ConveyorClient {
+        guard let postgres = driver as? PostgresDriver else {
+            throw ConveyorError(.unsupported, "enqueueing in a caller's transaction needs the PostgreSQL driver")
+        }
+        return ConveyorClient(driver: postgres.bound(to: connection))
+    }
+}
