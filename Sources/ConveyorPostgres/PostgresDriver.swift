@@ -217,12 +217,13 @@ public struct PostgresDriver: QueueDriver {
         return ids
     }
 
-    package func listenForWork(_ onWork: @escaping @Sendable (String) -> Void) async throws {
+    package func listenForWork(_ onSignal: @escaping @Sendable (WorkSignal) -> Void) async throws {
         do {
             try await client.withConnection { connection in
                 try await connection.listen(on: queries.workChannel) { notifications in
+                    onSignal(.listening)
                     for try await notification in notifications {
-                        onWork(notification.payload)
+                        onSignal(.work(queue: notification.payload))
                     }
                 }
             }

@@ -8,7 +8,16 @@ public func withRunningWorker<T: Sendable>(
     logger: Logger = .test(),
     _ body: () async throws -> T
 ) async throws -> T {
-    let group = ServiceGroup(services: [worker], logger: logger)
+    try await withRunningWorkers([worker], logger: logger, body)
+}
+
+/// Runs `workers` while `body` runs, then shuts them down gracefully and waits for them to stop.
+public func withRunningWorkers<T: Sendable>(
+    _ workers: [Worker],
+    logger: Logger = .test(),
+    _ body: () async throws -> T
+) async throws -> T {
+    let group = ServiceGroup(services: workers, logger: logger)
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
         let result: Result<T, any Error>

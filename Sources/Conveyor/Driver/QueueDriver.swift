@@ -55,9 +55,18 @@ package protocol QueueDriver: Sendable {
     /// Counts per queue.
     func statsQueues(_ params: StatsQueuesParams) async throws -> [QueueStats]
 
-    /// Calls `onWork` with a queue name whenever new work may be available there, until cancelled.
+    /// Calls `onSignal` with `.listening` once notifications flow (work committed before then is
+    /// not announced), then with `.work(queue)` whenever new work may be available, until cancelled.
     /// Returns at once when the database has no notifications; workers then rely on polling.
-    func listenForWork(_ onWork: @escaping @Sendable (String) -> Void) async throws
+    func listenForWork(_ onSignal: @escaping @Sendable (WorkSignal) -> Void) async throws
+}
+
+/// What a driver's listener tells the worker.
+package enum WorkSignal: Sendable, Hashable {
+    /// Listening has started: look for work once, since earlier work was not announced.
+    case listening
+    /// A queue may have new work.
+    case work(queue: String)
 }
 
 /// One task to insert.

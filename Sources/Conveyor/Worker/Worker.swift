@@ -155,8 +155,13 @@ public final class Worker: Service, Sendable {
         var delay = Duration.milliseconds(100)
         while !Task.isCancelled {
             do {
-                try await driver.listenForWork { [producers] queue in
-                    producers[queue]?.wake()
+                try await driver.listenForWork { [producers] signal in
+                    switch signal {
+                    case .listening:
+                        for producer in producers.values { producer.wake() }
+                    case .work(let queue):
+                        producers[queue]?.wake()
+                    }
                 }
                 return
             } catch {
