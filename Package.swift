@@ -57,6 +57,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "ConveyorDemo",
+            dependencies: ["Conveyor"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ConveyorTesting",
             dependencies: [
                 "Conveyor",

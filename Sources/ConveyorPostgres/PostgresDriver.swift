@@ -206,6 +206,18 @@ public struct PostgresDriver: QueueDriver {
         return ids
     }
 
+    package func taskReportProgress(_ params: TaskReportProgressParams) async throws -> Bool {
+        let rows = try await run(
+            queries.taskReportProgress(
+                id: params.id.rawValue, attempt: Int16(clamping: params.attempt),
+                percent: Int16(clamping: params.percent),
+                message: params.message
+            )
+        )
+        for try await _ in rows { return true }
+        return false
+    }
+
     package func workerHeartbeat(_ params: WorkerHeartbeatParams) async throws -> [TaskID] {
         let rows = try await run(
             queries.workerHeartbeat(
@@ -351,16 +363,17 @@ public struct PostgresDriver: QueueDriver {
             let createdAt = try cells[15].decode(Date.self)
             let attemptedAt = try cells[16].decode(Date?.self)
             let finishedAt = try cells[17].decode(Date?.self)
-            tasks.append(
-                TaskSnapshot(
-                    id: TaskID(id), jobID: JobID(jobID), kind: kind, queue: queue, owner: owner,
-                    state: TaskState(rawValue: state) ?? .available, priority: Priority(rawValue: priority),
-                    attempt: Int(attempt), maxAttempts: Int(maxAttempts), input: input, result: result,
-                    errors: AttemptError.decodeStored(errors), runAt: runAt, workerID: workerID,
-                    leaseExpiresAt: leaseExpiresAt, createdAt: createdAt, attemptedAt: attemptedAt,
-                    finishedAt: finishedAt
-                )
+            var task = TaskSnapshot(
+                id: TaskID(id), jobID: JobID(jobID), kind: kind, queue: queue, owner: owner,
+                state: TaskState(rawValue: state) ?? .available, priority: Priority(rawValue: priority),
+                attempt: Int(attempt), maxAttempts: Int(maxAttempts), input: input, result: result,
+                errors: AttemptError.decodeStored(errors), runAt: runAt, workerID: workerID,
+                leaseExpiresAt: leaseExpiresAt, createdAt: createdAt, attemptedAt: attemptedAt,
+                finishedAt: finishedAt
             )
+            task.progress = try cells[18].decode(Int16?.self).map(Int.init)
+            task.progressMessage = try cells[19].decode(String?.self)
+            tasks.append(task)
         }
         return tasks
     }

@@ -98,6 +98,13 @@ enum PostgresMigrations {
                 )
                 """,
             ]
-        )
+        ),
+        Migration(
+            version: 2,
+            name: "task progress",
+            statements: [
+                "ALTER TABLE {schema}.tasks ADD COLUMN progress smallint, ADD COLUMN progress_message text"
+            ]
+        ),
     ]
 }

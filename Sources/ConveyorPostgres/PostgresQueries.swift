@@ -16,7 +16,8 @@ struct PostgresQueries: Sendable {
 
     static let taskColumns = """
         id, job_id, kind, queue, owner, state::text, priority, attempt, max_attempts, input::text,
-        result::text, errors::text, run_at, worker_id, lease_expires_at, created_at, attempted_at, finished_at
+        result::text, errors::text, run_at, worker_id, lease_expires_at, created_at, attempted_at, finished_at,
+        progress, progress_message
         """
 
     // MARK: Migrations
@@ -163,6 +164,14 @@ struct PostgresQueries: Sendable {
         UPDATE \(unescaped: schema).tasks
         SET lease_expires_at = now() + make_interval(secs => \(leaseSeconds))
         WHERE id = ANY(\(taskIDs)::int8[]) AND state = 'running' AND worker_id = \(worker.id)
+        RETURNING id
+        """
+    }
+
+    func taskReportProgress(id: Int64, attempt: Int16, percent: Int16, message: String?) -> PostgresQuery {
+        """
+        UPDATE \(unescaped: schema).tasks SET progress = \(percent), progress_message = \(message)
+        WHERE id = \(id) AND attempt = \(attempt) AND state = 'running'
         RETURNING id
         """
     }

@@ -22,6 +22,10 @@ package protocol QueueDriver: Sendable {
     /// Writes attempt outcomes where the task is still running under that attempt; returns the ids written.
     func taskCompleteMany(_ params: TaskCompleteManyParams) async throws -> [TaskID]
 
+    /// Stores a running handler's progress, where the task is still running under that attempt.
+    /// Returns whether it was stored.
+    func taskReportProgress(_ params: TaskReportProgressParams) async throws -> Bool
+
     /// Turns running tasks whose lease has expired into retries or dead letters.
     func taskRescueExpired(_ params: TaskRescueExpiredParams) async throws -> TaskRescueResult
 
@@ -198,6 +202,20 @@ package struct TaskCompletion: Sendable, Hashable {
 package struct TaskCompleteManyParams: Sendable {
     package var completions: [TaskCompletion]
     package init(completions: [TaskCompletion]) { self.completions = completions }
+}
+
+package struct TaskReportProgressParams: Sendable {
+    package var id: TaskID
+    package var attempt: Int
+    /// 0 to 100.
+    package var percent: Int
+    package var message: String?
+    package init(id: TaskID, attempt: Int, percent: Int, message: String?) {
+        self.id = id
+        self.attempt = attempt
+        self.percent = percent
+        self.message = message
+    }
 }
 
 package struct TaskRescueExpiredParams: Sendable {

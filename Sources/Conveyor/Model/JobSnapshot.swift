@@ -25,10 +25,17 @@ public struct JobSnapshot: Sendable, Hashable {
     /// Follows the tasks: see ``JobState/derive(from:)``.
     public var state: JobState { JobState.derive(from: tasks.map(\.state)) }
 
-    /// Completed tasks over all tasks, from 0 to 1.
+    /// From 0 to 1: each completed task counts whole, each running task by the progress its handler reported.
     public var progress: Double {
         guard !tasks.isEmpty else { return 0 }
-        return Double(tasks.count(where: { $0.state == .completed })) / Double(tasks.count)
+        let done = tasks.reduce(0.0) { sum, task in
+            switch task.state {
+            case .completed: sum + 1
+            case .running: sum + Double(task.progress ?? 0) / 100
+            default: sum
+            }
+        }
+        return done / Double(tasks.count)
     }
 
     /// When the last task finished, once the job has ended.

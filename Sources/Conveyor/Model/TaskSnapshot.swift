@@ -16,6 +16,9 @@ public struct TaskSnapshot: Sendable, Hashable {
     /// The handler's result, as JSON text, once completed.
     public var result: String?
     public var errors: [AttemptError]
+    /// What the handler last reported: 0 to 100, or nil when it never reported.
+    public var progress: Int?
+    public var progressMessage: String?
     public var runAt: Date
     public var workerID: String?
     public var leaseExpiresAt: Date?
@@ -41,6 +44,8 @@ public struct TaskSnapshot: Sendable, Hashable {
         self.input = input
         self.result = result
         self.errors = errors
+        self.progress = nil
+        self.progressMessage = nil
         self.runAt = runAt
         self.workerID = workerID
         self.leaseExpiresAt = leaseExpiresAt

@@ -4,12 +4,16 @@ package import Logging
 /// Runs one claimed task's handler and turns what happened into an outcome.
 package struct TaskExecutor: Sendable {
     let registry: TaskRegistry
+    let driver: any QueueDriver
     let running: RunningTasks
     let workerID: String
     let logger: Logger
 
-    package init(registry: TaskRegistry, running: RunningTasks, workerID: String, logger: Logger) {
+    package init(
+        registry: TaskRegistry, driver: any QueueDriver, running: RunningTasks, workerID: String, logger: Logger
+    ) {
         self.registry = registry
+        self.driver = driver
         self.running = running
         self.workerID = workerID
         self.logger = logger
@@ -30,10 +34,11 @@ package struct TaskExecutor: Sendable {
             return completion(task, .discarded(error: attemptError(task, reason)))
         }
 
-        let context = TaskContext(
+        var context = TaskContext(
             taskID: task.id, jobID: task.jobID, kind: task.kind, queue: task.queue, owner: task.owner,
             attempt: task.attempt, maxAttempts: task.maxAttempts, workerID: workerID, logger: logger
         )
+        context.driver = driver
         let timeout = handler.timeout ?? queue.timeout
         // The handler runs in its own Task so that a timeout, a lost lease or shutdown can cancel
         // exactly this handler; this child awaits it, so it never outlives the worker.

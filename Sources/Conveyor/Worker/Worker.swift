@@ -46,7 +46,8 @@ public final class Worker: Service, Sendable {
         self.logger = logger
         self.completer = Completer(driver: client.driver, running: running, configuration: .init(), logger: logger)
         let executor = TaskExecutor(
-            registry: registry, running: running, workerID: configuration.workerID, logger: logger
+            registry: registry, driver: client.driver, running: running, workerID: configuration.workerID,
+            logger: logger
         )
         var producers: [String: Producer] = [:]
         for queue in configuration.queues {

@@ -5,7 +5,7 @@ import Logging
 import PostgresNIO
 import Testing
 
-@Suite("Transactional enqueue on PostgreSQL")
+@Suite("Transactional enqueue on PostgreSQL", .timeLimit(.minutes(3)))
 struct TransactionalEnqueueTests {
     struct Rollback: Error {}
 

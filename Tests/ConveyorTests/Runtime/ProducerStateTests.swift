@@ -1,7 +1,7 @@
 import Conveyor
 import Testing
 
-@Suite("Producer state machine")
+@Suite("Producer state machine", .timeLimit(.minutes(3)))
 struct ProducerStateTests {
     @Test("claims its free slots while the queue may hold work")
     func claimsFreeSlots() {
@@ -48,7 +48,7 @@ struct ProducerStateTests {
     }
 }
 
-@Suite("Retry policy")
+@Suite("Retry policy", .timeLimit(.minutes(3)))
 struct RetryPolicyTests {
     @Test("backoff grows exponentially up to its cap")
     func exponential() {
@@ -68,7 +68,7 @@ struct RetryPolicyTests {
     }
 }
 
-@Suite("Job state")
+@Suite("Job state", .timeLimit(.minutes(3)))
 struct JobStateTests {
     @Test(
         "follows its tasks",

@@ -30,6 +30,22 @@ struct Scripted: TaskDefinition {
     var failuresBeforeSuccess: Int = 0
     var milliseconds: Int = 0
     var text: String = ""
+
+    init(action: Action, failuresBeforeSuccess: Int = 0, milliseconds: Int = 0, text: String = "") {
+        self.action = action
+        self.failuresBeforeSuccess = failuresBeforeSuccess
+        self.milliseconds = milliseconds
+        self.text = text
+    }
+
+    /// Only `action` is required, so tests can enqueue it as raw JSON.
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        action = try container.decode(Action.self, forKey: .action)
+        failuresBeforeSuccess = try container.decodeIfPresent(Int.self, forKey: .failuresBeforeSuccess) ?? 0
+        milliseconds = try container.decodeIfPresent(Int.self, forKey: .milliseconds) ?? 0
+        text = try container.decodeIfPresent(String.self, forKey: .text) ?? ""
+    }
 }
 
 struct Echo: Codable, Sendable, Equatable {

@@ -2,7 +2,7 @@ import Conveyor
 import ConveyorTesting
 import Testing
 
-@Suite("Graceful shutdown")
+@Suite("Graceful shutdown", .timeLimit(.minutes(3)))
 struct GracefulShutdownTests {
     @Test("running tasks finish within the deadline; those that cannot are released and completed by another worker")
     func finishesOrReleases() async throws {

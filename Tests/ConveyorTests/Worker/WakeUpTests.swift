@@ -2,7 +2,7 @@ import Conveyor
 import ConveyorTesting
 import Testing
 
-@Suite("Waking up for new work")
+@Suite("Waking up for new work", .timeLimit(.minutes(3)))
 struct WakeUpTests {
     @Test("with notifications off, tasks are still picked up by polling")
     func pollingWithoutListen() async throws {
