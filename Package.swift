@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Conveyor", targets: ["Conveyor"]),
         .library(name: "ConveyorPostgres", targets: ["ConveyorPostgres"]),
         .library(name: "ConveyorArtifacts", targets: ["ConveyorArtifacts"]),
+        .library(name: "ConveyorS3", targets: ["ConveyorS3"]),
         .library(name: "ConveyorBuiltins", targets: ["ConveyorBuiltins"]),
         .library(name: "ConveyorTesting", targets: ["ConveyorTesting"]),
         .executable(name: "conveyor", targets: ["ConveyorCommand"]),
@@ -54,6 +55,18 @@ let package = Package(
                 "Conveyor",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ConveyorS3",
+            dependencies: [
+                "Conveyor",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -99,6 +112,7 @@ let package = Package(
                 "ConveyorPostgres",
                 "ConveyorBuiltins",
                 "ConveyorArtifacts",
+                "ConveyorS3",
                 "ConveyorTesting",
                 "ConveyorCommand",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -107,6 +121,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
