@@ -124,7 +124,8 @@ public struct S3ArtifactStore: ArtifactStore {
     }
 
     public func download(_ key: ArtifactKey, expiresIn: Duration) async throws -> ArtifactDownload {
-        let signedAt = now()
+        // X-Amz-Date holds whole seconds: report the expiry the URL really has.
+        let signedAt = Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down))
         let url = try presignedGetURL(for: key, expiresIn: expiresIn, signedAt: signedAt)
         let seconds = expiresIn.components.seconds
         return .presigned(url: url, expiresAt: signedAt.addingTimeInterval(TimeInterval(seconds)))

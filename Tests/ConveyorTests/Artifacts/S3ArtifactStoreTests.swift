@@ -43,14 +43,17 @@ struct S3ArtifactStoreTests {
 
     @Test("download reports when its URL expires, by the store's clock")
     func downloadExpiry() async throws {
-        let now = Date()
-        try await S3TestServer.withStore(now: { now }) { store in
-            let download = try await store.download(Self.key, expiresIn: .seconds(900))
-            guard case .presigned(_, let expiresAt) = download else {
+        let now = Date(timeIntervalSince1970: 1_767_225_600.75)
+        try await S3TestServer.withStore { store in
+            let clocked = try S3ArtifactStore(configuration: store.configuration, now: { now })
+            let download = try await clocked.download(Self.key, expiresIn: .seconds(900))
+            guard case .presigned(let url, let expiresAt) = download else {
                 Issue.record("an S3 store signs its own URLs")
                 return
             }
-            #expect(expiresAt == now.addingTimeInterval(900))
+            // Signed at 00:00:00 (X-Amz-Date has whole seconds), valid for 900 s.
+            #expect(expiresAt == Date(timeIntervalSince1970: 1_767_225_600 + 900))
+            #expect(url.absoluteString.contains("X-Amz-Date=20260101T000000Z&X-Amz-Expires=900&"))
         }
     }
 

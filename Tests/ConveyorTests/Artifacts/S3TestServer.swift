@@ -28,11 +28,9 @@ enum S3TestServer {
     }
 
     /// Runs `body` with a store on a new bucket of its own.
-    static func withStore<T>(
-        now: @escaping @Sendable () -> Date = Date.init, _ body: (S3ArtifactStore) async throws -> T
-    ) async throws -> T {
+    static func withStore<T>(_ body: (S3ArtifactStore) async throws -> T) async throws -> T {
         let bucket = "conveyor-test-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        let store = try S3ArtifactStore(configuration: try configuration(bucket: bucket), now: now)
+        let store = try S3ArtifactStore(configuration: try configuration(bucket: bucket))
         try await store.createBucket()
         return try await body(store)
     }
