@@ -13,6 +13,8 @@ let package = Package(
     products: [
         .library(name: "Conveyor", targets: ["Conveyor"]),
         .library(name: "ConveyorPostgres", targets: ["ConveyorPostgres"]),
+        .library(name: "ConveyorArtifacts", targets: ["ConveyorArtifacts"]),
+        .library(name: "ConveyorS3", targets: ["ConveyorS3"]),
         .library(name: "ConveyorBuiltins", targets: ["ConveyorBuiltins"]),
         .library(name: "ConveyorTesting", targets: ["ConveyorTesting"]),
         .executable(name: "conveyor", targets: ["ConveyorCommand"]),
@@ -25,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .target(
@@ -43,6 +46,27 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ConveyorArtifacts",
+            dependencies: [
+                "Conveyor",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ConveyorS3",
+            dependencies: [
+                "Conveyor",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -92,12 +116,17 @@ let package = Package(
                 "Conveyor",
                 "ConveyorPostgres",
                 "ConveyorBuiltins",
+                "ConveyorArtifacts",
+                "ConveyorS3",
                 "ConveyorTesting",
                 "ConveyorCommand",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
