@@ -6,29 +6,25 @@ extension SQLiteDriver {
     /// One statement for up to 500 tasks; a larger batch is several statements in one transaction.
     package func taskInsertMany(_ params: TaskInsertManyParams) async throws -> [TaskID] {
         guard !params.tasks.isEmpty else { return [] }
-        let limit = SQLiteQueries.maxRowsPerStatement
-        let rows: [[SQLiteData]]
-        if params.tasks.count <= limit {
-            rows = try await file.write { session in
-                try await session.rows(
-                    SQLiteQueries.taskInsertMany(owner: params.owner, jobID: nil, tasks: params.tasks[...], now: Date())
-                )
+        let inserted: Inserted
+        if params.tasks.count <= SQLiteQueries.maxRowsPerStatement {
+            inserted = try await file.write { session in
+                try await Self.insertTasks(params.tasks, owner: params.owner, jobID: nil, in: session)
             }
         } else {
-            rows = try await file.transaction { session in
+            inserted = try await file.transaction { session in
                 try await Self.insertTasks(params.tasks, owner: params.owner, jobID: nil, in: session)
             }
         }
-        let inserted = try rows.map(InsertedTask.init)
-        broadcaster.notify(inserted.lazy.filter(\.isAvailable).map(\.queue))
-        return inserted.map(\.id).sorted()
+        broadcaster.notify(inserted.availableQueues)
+        return inserted.ids
     }
 
     /// Inserts the job row and its tasks in one transaction, or returns the job that already has
     /// the idempotency key. The transaction holds the write lock from its start, so two enqueues
     /// with one key, from any process, cannot both insert.
     package func jobInsert(_ params: JobInsertParams) async throws -> JobInsertResult {
-        let (result, available) = try await file.transaction { session -> (JobInsertResult, [String]) in
+        let (result, available) = try await file.transaction { session -> (JobInsertResult, Set<String>) in
             if let key = params.idempotencyKey {
                 let existing = try await session.rows(
                     SQLiteQueries.jobFindByIdempotencyKey(owner: params.owner, key: key))
@@ -46,30 +42,41 @@ extension SQLiteDriver {
                 )
             )
             let inserted = try await Self.insertTasks(params.tasks, owner: params.owner, jobID: jobID, in: session)
-                .map(InsertedTask.init)
             return (
-                JobInsertResult(jobID: JobID(jobID), taskIDs: inserted.map(\.id).sorted(), existing: false),
-                inserted.filter(\.isAvailable).map(\.queue)
+                JobInsertResult(jobID: JobID(jobID), taskIDs: inserted.ids, existing: false), inserted.availableQueues
             )
         }
         broadcaster.notify(available)
         return result
     }
 
+    /// What an insert wrote: the ids in the order of the tasks given, and the queues that got
+    /// tasks to run now.
+    private struct Inserted {
+        var ids: [TaskID]
+        var availableQueues: Set<String>
+    }
+
     private static func insertTasks(
         _ tasks: [TaskInsert], owner: String, jobID: Int64?, in session: SQLiteSession
-    ) async throws -> [[SQLiteData]] {
-        var rows: [[SQLiteData]] = []
-        rows.reserveCapacity(tasks.count)
+    ) async throws -> Inserted {
+        var ids: [TaskID] = []
+        ids.reserveCapacity(tasks.count)
         var start = tasks.startIndex
         let now = Date()
         while start < tasks.endIndex {
             let end = min(start + SQLiteQueries.maxRowsPerStatement, tasks.endIndex)
-            rows += try await session.rows(
+            for row in try await session.rows(
                 SQLiteQueries.taskInsertMany(owner: owner, jobID: jobID, tasks: tasks[start..<end], now: now))
+            {
+                ids.append(TaskID(try SQLiteCells(row).int64(0)))
+            }
             start = end
         }
-        return rows
+        // Ids are handed out in insert order; RETURNING does not promise to keep it.
+        ids.sort()
+        let available = tasks.lazy.filter { ($0.runAt ?? now) <= now }.map(\.queue)
+        return Inserted(ids: ids, availableQueues: Set(available))
     }
 
     private static func allocateJobID(in session: SQLiteSession) async throws -> Int64 {
@@ -82,19 +89,5 @@ extension SQLiteDriver {
             throw ConveyorError(.databaseFailure, "SQLite could not allocate a job id")
         }
         return try SQLiteCells(row).int64(0)
-    }
-}
-
-/// A row returned by a task insert: `id, state, queue`.
-private struct InsertedTask {
-    var id: TaskID
-    var isAvailable: Bool
-    var queue: String
-
-    init(_ row: [SQLiteData]) throws {
-        let cells = SQLiteCells(row)
-        id = TaskID(try cells.int64(0))
-        isAvailable = try cells.string(1) == TaskState.available.rawValue
-        queue = try cells.string(2)
     }
 }

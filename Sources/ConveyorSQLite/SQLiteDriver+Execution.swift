@@ -38,20 +38,21 @@ extension SQLiteDriver {
     /// One statement for up to 500 outcomes; more are several statements in one transaction.
     package func taskCompleteMany(_ params: TaskCompleteManyParams) async throws -> [TaskID] {
         guard !params.completions.isEmpty else { return [] }
-        let completions = params.completions.map(CompletionRow.init)
         let limit = SQLiteQueries.maxRowsPerStatement
         let rows: [[SQLiteData]]
-        if completions.count <= limit {
+        if params.completions.count <= limit {
             rows = try await file.write { session in
-                try await session.rows(SQLiteQueries.taskCompleteMany(completions[...], now: Date()))
+                let completions = params.completions.map { CompletionRow($0, now: Date()) }
+                return try await session.rows(SQLiteQueries.taskCompleteMany(completions[...]))
             }
         } else {
             rows = try await file.transaction { session in
-                var rows: [[SQLiteData]] = []
                 let now = Date()
+                let completions = params.completions.map { CompletionRow($0, now: now) }
+                var rows: [[SQLiteData]] = []
                 for start in stride(from: 0, to: completions.count, by: limit) {
                     let chunk = completions[start..<min(start + limit, completions.count)]
-                    rows += try await session.rows(SQLiteQueries.taskCompleteMany(chunk, now: now))
+                    rows += try await session.rows(SQLiteQueries.taskCompleteMany(chunk))
                 }
                 return rows
             }

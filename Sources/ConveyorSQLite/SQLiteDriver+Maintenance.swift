@@ -30,7 +30,7 @@ extension SQLiteDriver {
                         id: try cells.int64(0), attempt: attempt, state: discard ? .discarded : .retryable,
                         runAt: discard
                             ? nil : now.addingTimeInterval(params.retryPolicy.delay(afterAttempt: attempt).seconds),
-                        error: error.storageJSON
+                        finishedAt: discard ? now : nil, error: error.storageJSON
                     )
                 )
             }
@@ -38,7 +38,7 @@ extension SQLiteDriver {
             let limit = SQLiteQueries.maxRowsPerStatement
             for start in stride(from: 0, to: rescues.count, by: limit) {
                 let chunk = rescues[start..<min(start + limit, rescues.count)]
-                for row in try await session.rows(SQLiteQueries.taskRescueExpiredUpdate(chunk, now: now)) {
+                for row in try await session.rows(SQLiteQueries.taskRescueExpiredUpdate(chunk)) {
                     if try SQLiteCells(row).string(0) == TaskState.retryable.rawValue {
                         result.retried += 1
                     } else {

@@ -67,10 +67,13 @@ enum SQLiteMigrations {
                 "CREATE INDEX tasks_lease ON tasks (lease_expires_at) WHERE state = 'running'",
                 // Only tasks of multi-task jobs: a single-task job is found by its task's primary key.
                 "CREATE INDEX tasks_job ON tasks (job_id) WHERE job_id IS NOT NULL",
+                // Covers the finished counts of the stats as well as pruning.
                 """
-                CREATE INDEX tasks_finished ON tasks (finished_at)
+                CREATE INDEX tasks_finished ON tasks (finished_at, queue, state)
                     WHERE state IN ('completed', 'discarded', 'cancelled')
                 """,
+                // Empty until tasks have dependencies; lets the stats count blocked tasks without a scan.
+                "CREATE INDEX tasks_blocked ON tasks (queue) WHERE state = 'blocked'",
                 """
                 CREATE TABLE workers (
                     id TEXT PRIMARY KEY,

@@ -1,6 +1,7 @@
 import Conveyor
 import Foundation
 import SQLiteNIO
+import Synchronization
 
 /// One SQL statement with its bound values.
 struct SQLiteQuery: Sendable {
@@ -15,14 +16,31 @@ struct SQLiteQuery: Sendable {
 
 /// Every SQL statement of the SQLite driver, one per driver operation, named after it.
 ///
-/// Values are always bound, never interpolated; only placeholders (`?NNN`) are generated. Times
-/// are REAL seconds since 1970 and "now" is always bound from the caller's clock, so the
-/// maintenance operations can be run at any `now` in tests. Batches are multi-row `VALUES`
-/// lists of at most ``maxRowsPerStatement`` rows, numbered placeholders so one value (owner,
-/// now) is bound once and used in every row.
+/// Values are always bound, never interpolated. Times are REAL seconds since 1970 and "now" is
+/// always bound from the caller's clock, so the maintenance operations can be run at any `now` in
+/// tests. Batches are multi-row `VALUES` lists of at most ``maxRowsPerStatement`` rows with plain
+/// `?` placeholders (numbered ones cost SQLite a linear search each, quadratic over a batch), so
+/// whatever depends on "now" in a batch row is worked out in Swift; the text of each row count
+/// is built once.
 enum SQLiteQueries {
     /// Rows per multi-row statement; a larger batch is split across statements in one transaction.
     static let maxRowsPerStatement = 500
+
+    /// Multi-row statements differ only in their number of rows: each text is built once per count.
+    private static let texts = Mutex<[String: String]>([:])
+
+    private static func text(_ name: String, rows: Int, build: () -> String) -> String {
+        let key = "\(name)/\(rows)"
+        if let cached = texts.withLock({ $0[key] }) { return cached }
+        let text = build()
+        texts.withLock { $0[key] = text }
+        return text
+    }
+
+    /// `count` copies of `row`, comma-separated: the rows of a multi-row `VALUES`.
+    private static func rows(_ count: Int, _ row: String) -> String {
+        Array(repeating: row, count: count).joined(separator: ", ")
+    }
 
     static let taskColumns = """
         id, coalesce(job_id, id), kind, queue, owner, state, priority, attempt, max_attempts, input,
@@ -76,27 +94,29 @@ enum SQLiteQueries {
     ///
     /// `json(input)` fails the statement on malformed JSON, as `::jsonb` does on PostgreSQL.
     static func taskInsertMany(owner: String, jobID: Int64?, tasks: ArraySlice<TaskInsert>, now: Date) -> SQLiteQuery {
-        // ?1 owner, ?2 now, ?3 job id; then six values per task.
-        var sql = """
-            INSERT INTO tasks (job_id, owner, kind, queue, state, priority, input, max_attempts, run_at, created_at)
-            VALUES
+        let sql = text("taskInsertMany", rows: tasks.count) {
             """
-        var binds: [SQLiteData] = [.text(owner), now.sqlite, jobID.map { .integer(Int($0)) } ?? .null]
-        binds.reserveCapacity(3 + tasks.count * 6)
-        sql.reserveCapacity(sql.utf8.count + tasks.count * 150)
-        for (row, task) in tasks.enumerated() {
-            let p = 4 + row * 6
-            sql += row == 0 ? "\n" : ",\n"
-            sql += "(?3, ?1, ?\(p), ?\(p + 1), CASE WHEN ?\(p + 4) > ?2 THEN 'scheduled' ELSE 'available' END, "
-            sql += "?\(p + 3), json(?\(p + 2)), ?\(p + 5), max(?\(p + 4), ?2), ?2)"
+            INSERT INTO tasks (job_id, owner, kind, queue, state, priority, input, max_attempts, run_at, created_at)
+            VALUES \(rows(tasks.count, "(?, ?, ?, ?, ?, ?, json(?), ?, ?, ?)"))
+            RETURNING id
+            """
+        }
+        let job: SQLiteData = jobID.map { .integer(Int($0)) } ?? .null
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(tasks.count * 10)
+        for task in tasks {
+            let runAt = max(task.runAt ?? now, now)
+            binds.append(job)
+            binds.append(.text(owner))
             binds.append(.text(task.kind))
             binds.append(.text(task.queue))
-            binds.append(.text(task.input))
+            binds.append(.text(runAt > now ? TaskState.scheduled.rawValue : TaskState.available.rawValue))
             binds.append(.integer(Int(task.priority.rawValue)))
-            binds.append((task.runAt ?? now).sqlite)
+            binds.append(.text(task.input))
             binds.append(.integer(task.maxAttempts))
+            binds.append(runAt.sqlite)
+            binds.append(now.sqlite)
         }
-        sql += "\nRETURNING id, state, queue"
         return SQLiteQuery(sql, binds)
     }
 
@@ -171,15 +191,30 @@ enum SQLiteQueries {
     }
 
     /// Writes outcomes where the task is still running under that attempt (fencing).
-    static func taskCompleteMany(_ completions: ArraySlice<CompletionRow>, now: Date) -> SQLiteQuery {
-        // ?1 now; then seven values per outcome.
-        var sql = "WITH u(c_id, c_attempt, c_state, c_result, c_error, c_run_at, c_extra) AS (VALUES"
-        var binds: [SQLiteData] = [now.sqlite]
-        binds.reserveCapacity(1 + completions.count * 7)
-        for (row, completion) in completions.enumerated() {
-            let p = 2 + row * 7
-            sql += row == 0 ? "\n" : ",\n"
-            sql += "(?\(p), ?\(p + 1), ?\(p + 2), ?\(p + 3), ?\(p + 4), ?\(p + 5), ?\(p + 6))"
+    static func taskCompleteMany(_ completions: ArraySlice<CompletionRow>) -> SQLiteQuery {
+        let sql = text("taskCompleteMany", rows: completions.count) {
+            """
+            WITH u(c_id, c_attempt, c_state, c_result, c_error, c_run_at, c_extra, c_finished_at) AS (
+                VALUES \(rows(completions.count, "(?, ?, ?, ?, ?, ?, ?, ?)"))
+            )
+            UPDATE tasks
+            SET state = u.c_state,
+                result = CASE WHEN u.c_state = 'completed' THEN json(u.c_result) ELSE tasks.result END,
+                errors = CASE WHEN u.c_error IS NULL THEN tasks.errors
+                              ELSE json_insert(tasks.errors, '$[#]', json(u.c_error)) END,
+                run_at = coalesce(u.c_run_at, tasks.run_at),
+                max_attempts = tasks.max_attempts + u.c_extra,
+                finished_at = u.c_finished_at,
+                worker_id = NULL,
+                lease_expires_at = NULL
+            FROM u
+            WHERE tasks.id = u.c_id AND tasks.attempt = u.c_attempt AND tasks.state = 'running'
+            RETURNING id
+            """
+        }
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(completions.count * 8)
+        for completion in completions {
             binds.append(.integer(Int(completion.id)))
             binds.append(.integer(completion.attempt))
             binds.append(.text(completion.state.rawValue))
@@ -187,24 +222,8 @@ enum SQLiteQueries {
             binds.append(completion.error.map { .text($0) } ?? .null)
             binds.append(completion.runAt.map(\.sqlite) ?? .null)
             binds.append(.integer(completion.extraAttempts))
+            binds.append(completion.finishedAt.map(\.sqlite) ?? .null)
         }
-        sql += """
-            )
-            UPDATE tasks
-            SET state = CASE WHEN u.c_state IN ('retryable', 'scheduled') AND u.c_run_at <= ?1 THEN 'available'
-                             ELSE u.c_state END,
-                result = CASE WHEN u.c_state = 'completed' THEN json(u.c_result) ELSE tasks.result END,
-                errors = CASE WHEN u.c_error IS NULL THEN tasks.errors
-                              ELSE json_insert(tasks.errors, '$[#]', json(u.c_error)) END,
-                run_at = CASE WHEN u.c_state IN ('retryable', 'scheduled') THEN u.c_run_at ELSE tasks.run_at END,
-                max_attempts = tasks.max_attempts + u.c_extra,
-                finished_at = CASE WHEN u.c_state IN ('completed', 'discarded', 'cancelled') THEN ?1 END,
-                worker_id = NULL,
-                lease_expires_at = NULL
-            FROM u
-            WHERE tasks.id = u.c_id AND tasks.attempt = u.c_attempt AND tasks.state = 'running'
-            RETURNING id
-            """
         return SQLiteQuery(sql, binds)
     }
 
@@ -252,26 +271,16 @@ enum SQLiteQueries {
     }
 
     /// Turns the selected tasks into retries or dead letters, still fenced by attempt.
-    static func taskRescueExpiredUpdate(_ rescues: ArraySlice<RescueRow>, now: Date) -> SQLiteQuery {
-        // ?1 now; then five values per task.
-        var sql = "WITH u(c_id, c_attempt, c_state, c_run_at, c_error) AS (VALUES"
-        var binds: [SQLiteData] = [now.sqlite]
-        for (row, rescue) in rescues.enumerated() {
-            let p = 2 + row * 5
-            sql += row == 0 ? "\n" : ",\n"
-            sql += "(?\(p), ?\(p + 1), ?\(p + 2), ?\(p + 3), ?\(p + 4))"
-            binds.append(.integer(Int(rescue.id)))
-            binds.append(.integer(rescue.attempt))
-            binds.append(.text(rescue.state.rawValue))
-            binds.append(rescue.runAt.map(\.sqlite) ?? .null)
-            binds.append(.text(rescue.error))
-        }
-        sql += """
+    static func taskRescueExpiredUpdate(_ rescues: ArraySlice<RescueRow>) -> SQLiteQuery {
+        let sql = text("taskRescueExpiredUpdate", rows: rescues.count) {
+            """
+            WITH u(c_id, c_attempt, c_state, c_run_at, c_finished_at, c_error) AS (
+                VALUES \(rows(rescues.count, "(?, ?, ?, ?, ?, ?)"))
             )
             UPDATE tasks
             SET state = u.c_state,
                 run_at = coalesce(u.c_run_at, tasks.run_at),
-                finished_at = CASE WHEN u.c_state = 'discarded' THEN ?1 END,
+                finished_at = u.c_finished_at,
                 errors = json_insert(tasks.errors, '$[#]', json(u.c_error)),
                 worker_id = NULL,
                 lease_expires_at = NULL
@@ -279,6 +288,17 @@ enum SQLiteQueries {
             WHERE tasks.id = u.c_id AND tasks.attempt = u.c_attempt AND tasks.state = 'running'
             RETURNING state
             """
+        }
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(rescues.count * 6)
+        for rescue in rescues {
+            binds.append(.integer(Int(rescue.id)))
+            binds.append(.integer(rescue.attempt))
+            binds.append(.text(rescue.state.rawValue))
+            binds.append(rescue.runAt.map(\.sqlite) ?? .null)
+            binds.append(rescue.finishedAt.map(\.sqlite) ?? .null)
+            binds.append(.text(rescue.error))
+        }
         return SQLiteQuery(sql, binds)
     }
 
@@ -384,12 +404,17 @@ enum SQLiteQueries {
         """
     )
 
+    /// One count per state, so each reads its own partial index and finished rows are never scanned.
     static func statsQueues(since: Date, now: Date) -> SQLiteQuery {
         SQLiteQuery(
             """
-            SELECT queue, state, count(*) FROM tasks
-            WHERE state IN ('blocked', 'scheduled', 'available', 'running', 'retryable')
-            GROUP BY queue, state
+            SELECT queue, 'available', count(*) FROM tasks WHERE state = 'available' GROUP BY queue
+            UNION ALL
+            SELECT queue, state, count(*) FROM tasks WHERE state IN ('scheduled', 'retryable') GROUP BY queue, state
+            UNION ALL
+            SELECT queue, 'running', count(*) FROM tasks WHERE state = 'running' GROUP BY queue
+            UNION ALL
+            SELECT queue, 'blocked', count(*) FROM tasks WHERE state = 'blocked' GROUP BY queue
             UNION ALL
             SELECT queue, state, count(*) FROM tasks
             WHERE state IN ('completed', 'discarded', 'cancelled') AND finished_at >= ?1
@@ -404,17 +429,20 @@ enum SQLiteQueries {
     }
 }
 
-/// One outcome, flattened to the columns of ``SQLiteQueries/taskCompleteMany(_:now:)``.
+/// One outcome, flattened to the columns of ``SQLiteQueries/taskCompleteMany(_:)``, with what
+/// depends on "now" worked out: a retry or snooze already due is `available` at once.
 struct CompletionRow: Sendable {
     var id: Int64
     var attempt: Int
     var state: TaskState
     var result: String?
     var error: String?
+    /// The next attempt's time for a retry or snooze; nil keeps the task's run_at.
     var runAt: Date?
     var extraAttempts: Int
+    var finishedAt: Date?
 
-    init(_ completion: TaskCompletion) {
+    init(_ completion: TaskCompletion, now: Date) {
         id = completion.id.rawValue
         attempt = completion.attempt
         result = nil
@@ -426,14 +454,14 @@ struct CompletionRow: Sendable {
             state = .completed
             result = output
         case .retry(let at, let failure):
-            state = .retryable
+            state = at <= now ? .available : .retryable
             runAt = at
             error = failure.storageJSON
         case .discarded(let failure):
             state = .discarded
             error = failure.storageJSON
         case .snoozed(let until):
-            state = .scheduled
+            state = until <= now ? .available : .scheduled
             runAt = until
             extraAttempts = 1
         case .released:
@@ -443,10 +471,11 @@ struct CompletionRow: Sendable {
             state = .cancelled
             error = failure.storageJSON
         }
+        finishedAt = state.isFinished ? now : nil
     }
 }
 
-/// One rescued task, flattened to the columns of ``SQLiteQueries/taskRescueExpiredUpdate(_:now:)``.
+/// One rescued task, flattened to the columns of ``SQLiteQueries/taskRescueExpiredUpdate(_:)``.
 struct RescueRow: Sendable {
     var id: Int64
     var attempt: Int
@@ -454,6 +483,8 @@ struct RescueRow: Sendable {
     var state: TaskState
     /// The next attempt's time; nil for a dead letter.
     var runAt: Date?
+    /// Set for a dead letter.
+    var finishedAt: Date?
     /// The attempt's error entry, as stored JSON.
     var error: String
 }
