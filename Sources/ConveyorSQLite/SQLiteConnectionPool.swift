@@ -9,6 +9,8 @@ import Synchronization
 /// is not cancellable: every use is one short statement or transaction. A use that throws
 /// ``SQLiteConnectionUnusable`` closes its connection instead of returning it. Closing the pool
 /// fails the waiters, closes idle connections at once and borrowed ones when they come back.
+/// Connections are closed through sqlite-nio's future-based `close()`, which runs even when the
+/// calling task is cancelled (its async twin is skipped then, leaking the handle).
 final class SQLiteConnectionPool: Sendable {
     private struct State {
         var idle: [SQLiteConnection] = []
@@ -90,7 +92,7 @@ final class SQLiteConnectionPool: Sendable {
                     let connection = try await open()
                     let closed = state.withLock { $0.closed }
                     if closed {
-                        try? await connection.close()
+                        try? await connection.close().get()
                         throw closedError()
                     }
                     return connection
@@ -139,7 +141,7 @@ final class SQLiteConnectionPool: Sendable {
         case .kept: break
         case .close(let wake):
             wake?.resume(returning: nil)
-            try? await connection.close()
+            try? await connection.close().get()
         }
     }
 
@@ -155,7 +157,7 @@ final class SQLiteConnectionPool: Sendable {
             return (state.idle, state.waiters)
         }
         for waiter in waiters { waiter.resume(throwing: closedError()) }
-        for connection in idle { try? await connection.close() }
+        for connection in idle { try? await connection.close().get() }
     }
 }
 

@@ -150,7 +150,7 @@ final class SQLiteDatabaseFile: Sendable {
             try await session.run(SQLiteQueries.connectionSynchronous)
             return connection
         } catch {
-            try? await connection.close()
+            try? await connection.close().get()
             if let error = error as? SQLiteError {
                 throw ConveyorError(
                     .databaseUnavailable, "cannot open the SQLite database at \(path): \(error.message)",
@@ -162,20 +162,32 @@ final class SQLiteDatabaseFile: Sendable {
 }
 
 /// A borrowed connection: runs statements and collects their rows.
+///
+/// A statement, once asked for, always runs, even when the calling task is cancelled: sqlite-nio
+/// skips work whose task was cancelled before it reached a thread, which would skip the `COMMIT`
+/// or `ROLLBACK` of a transaction and leave the writer connection holding the write lock.
 struct SQLiteSession {
     let connection: SQLiteConnection
 
     /// Runs a statement and returns its rows, each as its column values in order.
     @discardableResult
     func rows(_ query: SQLiteQuery) async throws -> [[SQLiteData]] {
-        let collected = RowCollector()
-        try await connection.query(query.sql, query.binds) { row in collected.append(row) }
-        return collected.take()
+        let connection = connection
+        // Unstructured on purpose: it does not inherit the caller's cancellation (see above).
+        return try await Task {
+            let collected = RowCollector()
+            try await connection.query(query.sql, query.binds) { row in collected.append(row) }
+            return collected.take()
+        }.value
     }
 
     /// Runs a statement whose rows, if any, do not matter.
     func run(_ query: SQLiteQuery) async throws {
-        try await connection.query(query.sql, query.binds) { _ in }
+        let connection = connection
+        // Unstructured on purpose: it does not inherit the caller's cancellation (see above).
+        try await Task {
+            try await connection.query(query.sql, query.binds) { _ in }
+        }.value
     }
 }
 

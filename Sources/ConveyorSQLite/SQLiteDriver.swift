@@ -18,14 +18,24 @@ public import ServiceLifecycle
 /// multi-task jobs inserted atomically, rescue, promotion, pruning, leader election and stats.
 ///
 /// **Connections.** One writer connection carries every write of this driver, in FIFO order, and
-/// a few reader connections (``Configuration/readerCount``) carry reads; see ``SQLiteDatabaseFile``
-/// for why. The database runs in WAL mode with `synchronous=NORMAL`.
+/// a few reader connections (``Configuration/readerCount``) carry reads. SQLite lets only one
+/// connection write at a time anyway: one writer per driver means the writes of one process never
+/// contend for the file lock among themselves (only other processes do), and in WAL mode readers
+/// see the last commit without waiting for writes or blocking them. The database runs in WAL mode
+/// with `synchronous=NORMAL` (a crash of the process loses nothing committed; a power loss can
+/// lose the last commits but never corrupts the file).
 ///
 /// **Many workers, many processes.** Any number of drivers, in this process or others, may open
 /// the same file. A claim is one `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING …`, which holds
 /// the write lock from start to end, so no task is ever claimed twice; every transaction is
-/// `BEGIN IMMEDIATE`; a statement that finds the file locked is retried with backoff for up to
-/// ``Configuration/busyTimeout``, never dropped.
+/// `BEGIN IMMEDIATE`; a statement or transaction that finds the file locked is retried from the
+/// start with a jittered backoff (0.5–20 ms) for up to ``Configuration/busyTimeout``, never
+/// dropped. The wait happens in Swift, not in SQLite's busy handler, so no database thread sleeps.
+///
+/// **Performance.** A single-task enqueue, a claim and a batch of up to 500 outcomes are one
+/// statement each; larger batches are several 500-row statements in one transaction. (sqlite-nio
+/// prepares each statement anew, so batching rows into one statement is what amortizes the
+/// preparation; the statement text of each row count is built once.)
 ///
 /// **Wake-ups.** SQLite has no LISTEN/NOTIFY: ``listenForWork(_:)`` delivers the enqueues and
 /// promotions made by any `SQLiteDriver` of this process on the same file; work added by other
