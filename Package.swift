@@ -15,12 +15,14 @@ let package = Package(
         .library(name: "ConveyorPostgres", targets: ["ConveyorPostgres"]),
         .library(name: "ConveyorArtifacts", targets: ["ConveyorArtifacts"]),
         .library(name: "ConveyorS3", targets: ["ConveyorS3"]),
+        .library(name: "ConveyorSQLite", targets: ["ConveyorSQLite"]),
         .library(name: "ConveyorBuiltins", targets: ["ConveyorBuiltins"]),
         .library(name: "ConveyorTesting", targets: ["ConveyorTesting"]),
         .executable(name: "conveyor", targets: ["ConveyorCommand"]),
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -71,6 +73,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "ConveyorSQLite",
+            dependencies: [
+                "Conveyor",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ConveyorBuiltins",
             dependencies: [
                 "Conveyor",
@@ -90,6 +102,7 @@ let package = Package(
             dependencies: [
                 "Conveyor",
                 "ConveyorPostgres",
+                "ConveyorSQLite",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -115,6 +128,7 @@ let package = Package(
             dependencies: [
                 "Conveyor",
                 "ConveyorPostgres",
+                "ConveyorSQLite",
                 "ConveyorBuiltins",
                 "ConveyorArtifacts",
                 "ConveyorS3",

@@ -1,0 +1,93 @@
+package import Conveyor
+import Foundation
+import SQLiteNIO
+
+extension SQLiteDriver {
+    /// One statement for up to 500 tasks; a larger batch is several statements in one transaction.
+    package func taskInsertMany(_ params: TaskInsertManyParams) async throws -> [TaskID] {
+        guard !params.tasks.isEmpty else { return [] }
+        let inserted: Inserted
+        if params.tasks.count <= SQLiteQueries.maxRowsPerStatement {
+            inserted = try await file.write { session in
+                try await Self.insertTasks(params.tasks, owner: params.owner, jobID: nil, in: session)
+            }
+        } else {
+            inserted = try await file.transaction { session in
+                try await Self.insertTasks(params.tasks, owner: params.owner, jobID: nil, in: session)
+            }
+        }
+        broadcaster.notify(inserted.availableQueues)
+        return inserted.ids
+    }
+
+    /// Inserts the job row and its tasks in one transaction, or returns the job that already has
+    /// the idempotency key. The transaction holds the write lock from its start, so two enqueues
+    /// with one key, from any process, cannot both insert.
+    package func jobInsert(_ params: JobInsertParams) async throws -> JobInsertResult {
+        let (result, available) = try await file.transaction { session -> (JobInsertResult, Set<String>) in
+            if let key = params.idempotencyKey {
+                let existing = try await session.rows(
+                    SQLiteQueries.jobFindByIdempotencyKey(owner: params.owner, key: key))
+                if let first = existing.first {
+                    let jobID = try SQLiteCells(first).int64(0)
+                    let taskIDs = try existing.compactMap { try SQLiteCells($0).optionalInt64(1).map { TaskID($0) } }
+                    return (JobInsertResult(jobID: JobID(jobID), taskIDs: taskIDs, existing: true), [])
+                }
+            }
+            let jobID = try await Self.allocateJobID(in: session)
+            try await session.run(
+                SQLiteQueries.jobInsert(
+                    id: jobID, owner: params.owner, kind: params.kind, idempotencyKey: params.idempotencyKey,
+                    taskCount: params.tasks.count, now: Date()
+                )
+            )
+            let inserted = try await Self.insertTasks(params.tasks, owner: params.owner, jobID: jobID, in: session)
+            return (
+                JobInsertResult(jobID: JobID(jobID), taskIDs: inserted.ids, existing: false), inserted.availableQueues
+            )
+        }
+        broadcaster.notify(available)
+        return result
+    }
+
+    /// What an insert wrote: the ids in the order of the tasks given, and the queues that got
+    /// tasks to run now.
+    private struct Inserted {
+        var ids: [TaskID]
+        var availableQueues: Set<String>
+    }
+
+    private static func insertTasks(
+        _ tasks: [TaskInsert], owner: String, jobID: Int64?, in session: SQLiteSession
+    ) async throws -> Inserted {
+        var ids: [TaskID] = []
+        ids.reserveCapacity(tasks.count)
+        var start = tasks.startIndex
+        let now = Date()
+        while start < tasks.endIndex {
+            let end = min(start + SQLiteQueries.maxRowsPerStatement, tasks.endIndex)
+            for row in try await session.rows(
+                SQLiteQueries.taskInsertMany(owner: owner, jobID: jobID, tasks: tasks[start..<end], now: now))
+            {
+                ids.append(TaskID(try SQLiteCells(row).int64(0)))
+            }
+            start = end
+        }
+        // Ids are handed out in insert order; RETURNING does not promise to keep it.
+        ids.sort()
+        let available = tasks.lazy.filter { ($0.runAt ?? now) <= now }.map(\.queue)
+        return Inserted(ids: ids, availableQueues: Set(available))
+    }
+
+    private static func allocateJobID(in session: SQLiteSession) async throws -> Int64 {
+        var allocated = try await session.rows(SQLiteQueries.jobAllocateID)
+        if allocated.isEmpty {
+            try await session.run(SQLiteQueries.jobRestoreSequence)
+            allocated = try await session.rows(SQLiteQueries.jobAllocateID)
+        }
+        guard let row = allocated.first else {
+            throw ConveyorError(.databaseFailure, "SQLite could not allocate a job id")
+        }
+        return try SQLiteCells(row).int64(0)
+    }
+}

@@ -1,0 +1,94 @@
+package import Conveyor
+import Foundation
+import SQLiteNIO
+
+extension SQLiteDriver {
+    /// Selects expired leases and turns them into retries or dead letters in one transaction.
+    ///
+    /// The backoff is computed here rather than in SQL (the bundled SQLite has no `pow`), with the
+    /// same formula, jitter and error entry as the PostgreSQL driver.
+    package func taskRescueExpired(_ params: TaskRescueExpiredParams) async throws -> TaskRescueResult {
+        try await file.transaction { session in
+            let now = params.now ?? Date()
+            let expired = try await session.rows(
+                SQLiteQueries.taskRescueExpiredSelect(now: now, limit: params.limit))
+            guard !expired.isEmpty else { return TaskRescueResult(retried: 0, discarded: 0) }
+            var rescues: [RescueRow] = []
+            rescues.reserveCapacity(expired.count)
+            for row in expired {
+                let cells = SQLiteCells(row)
+                let attempt = try cells.int(1)
+                let maxAttempts = try cells.int(2)
+                let workerID = try cells.optionalString(3)
+                let error = AttemptError(
+                    attempt: attempt, at: now,
+                    error: "lease expired: worker \(workerID ?? "unknown") stopped heartbeating", worker: workerID
+                )
+                let discard = attempt >= maxAttempts
+                rescues.append(
+                    RescueRow(
+                        id: try cells.int64(0), attempt: attempt, state: discard ? .discarded : .retryable,
+                        runAt: discard
+                            ? nil : now.addingTimeInterval(params.retryPolicy.delay(afterAttempt: attempt).seconds),
+                        finishedAt: discard ? now : nil, error: error.storageJSON
+                    )
+                )
+            }
+            var result = TaskRescueResult(retried: 0, discarded: 0)
+            let limit = SQLiteQueries.maxRowsPerStatement
+            for start in stride(from: 0, to: rescues.count, by: limit) {
+                let chunk = rescues[start..<min(start + limit, rescues.count)]
+                for row in try await session.rows(SQLiteQueries.taskRescueExpiredUpdate(chunk)) {
+                    if try SQLiteCells(row).string(0) == TaskState.retryable.rawValue {
+                        result.retried += 1
+                    } else {
+                        result.discarded += 1
+                    }
+                }
+            }
+            return result
+        }
+    }
+
+    package func taskPromoteDue(_ params: TaskPromoteDueParams) async throws -> Int {
+        let rows = try await file.write { session in
+            try await session.rows(SQLiteQueries.taskPromoteDue(now: params.now ?? Date(), limit: params.limit))
+        }
+        broadcaster.notify(try rows.map { try SQLiteCells($0).string(0) })
+        return rows.count
+    }
+
+    /// Deletes old finished tasks, then the jobs left without tasks, in one transaction.
+    package func taskPrune(_ params: TaskPruneParams) async throws -> Int {
+        try await file.transaction { session in
+            let deleted = try await session.rows(
+                SQLiteQueries.taskPrune(
+                    completedBefore: params.completedBefore, failedBefore: params.failedBefore, limit: params.limit
+                )
+            )
+            let jobIDs = Set(try deleted.compactMap { try SQLiteCells($0).optionalInt64(0) })
+            if !jobIDs.isEmpty {
+                try await session.run(SQLiteQueries.taskPruneJobs(jobIDs.sorted()))
+            }
+            return deleted.count
+        }
+    }
+
+    package func leaderAttemptElect(_ params: LeaderElectParams) async throws -> Bool {
+        let rows = try await file.write { session in
+            try await session.rows(
+                SQLiteQueries.leaderAttemptElect(
+                    name: params.name, leaderID: params.leaderID, ttlSeconds: params.ttl.seconds,
+                    now: params.now ?? Date()
+                )
+            )
+        }
+        return !rows.isEmpty
+    }
+
+    package func leaderResign(_ params: LeaderResignParams) async throws {
+        try await file.write { session in
+            try await session.run(SQLiteQueries.leaderResign(name: params.name, leaderID: params.leaderID))
+        }
+    }
+}

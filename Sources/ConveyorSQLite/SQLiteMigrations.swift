@@ -1,0 +1,117 @@
+/// The schema, as numbered, append-only migrations. Never edit one that has shipped: add another.
+///
+/// It mirrors the PostgreSQL schema with SQLite types: times are REAL seconds since 1970 (UTC),
+/// JSON is TEXT, a list (a worker's queues) is a JSON array. Tables are STRICT, so a wrongly typed
+/// value is an error instead of being stored as something else.
+enum SQLiteMigrations {
+    struct Migration {
+        var version: Int
+        var name: String
+        var statements: [String]
+    }
+
+    static let all: [Migration] = [
+        Migration(
+            version: 1,
+            name: "jobs, tasks, workers, queues, leader",
+            statements: [
+                """
+                CREATE TABLE jobs (
+                    id INTEGER PRIMARY KEY,
+                    owner TEXT NOT NULL DEFAULT '',
+                    kind TEXT NOT NULL,
+                    idempotency_key TEXT,
+                    task_count INTEGER NOT NULL,
+                    created_at REAL NOT NULL
+                ) STRICT
+                """,
+                """
+                CREATE UNIQUE INDEX jobs_owner_idempotency_key ON jobs (owner, idempotency_key)
+                    WHERE idempotency_key IS NOT NULL
+                """,
+                // One id space for jobs and tasks, as on PostgreSQL: AUTOINCREMENT never reuses an id,
+                // and a multi-task job takes its id from the same counter (sqlite_sequence).
+                // `job_id` is NULL for a single-task job, whose id is its task's id: no jobs row, no
+                // second write.
+                """
+                CREATE TABLE tasks (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    job_id INTEGER,
+                    owner TEXT NOT NULL DEFAULT '',
+                    kind TEXT NOT NULL,
+                    queue TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN
+                        ('blocked', 'scheduled', 'available', 'running', 'retryable', 'completed', 'discarded',
+                         'cancelled')),
+                    priority INTEGER NOT NULL DEFAULT 0,
+                    input TEXT NOT NULL,
+                    result TEXT,
+                    errors TEXT NOT NULL DEFAULT '[]',
+                    attempt INTEGER NOT NULL DEFAULT 0,
+                    max_attempts INTEGER NOT NULL,
+                    run_at REAL NOT NULL,
+                    worker_id TEXT,
+                    lease_expires_at REAL,
+                    created_at REAL NOT NULL,
+                    attempted_at REAL,
+                    finished_at REAL
+                ) STRICT
+                """,
+                "INSERT INTO sqlite_sequence (name, seq) VALUES ('tasks', 0)",
+                // The claim reads only available rows, in claim order: finished rows never enter it.
+                """
+                CREATE INDEX tasks_claim ON tasks (queue, priority, run_at, id)
+                    WHERE state = 'available'
+                """,
+                "CREATE INDEX tasks_due ON tasks (run_at) WHERE state IN ('scheduled', 'retryable')",
+                "CREATE INDEX tasks_lease ON tasks (lease_expires_at) WHERE state = 'running'",
+                // Only tasks of multi-task jobs: a single-task job is found by its task's primary key.
+                "CREATE INDEX tasks_job ON tasks (job_id) WHERE job_id IS NOT NULL",
+                // Covers the finished counts of the stats as well as pruning.
+                """
+                CREATE INDEX tasks_finished ON tasks (finished_at, queue, state)
+                    WHERE state IN ('completed', 'discarded', 'cancelled')
+                """,
+                // Empty until tasks have dependencies; lets the stats count blocked tasks without a scan.
+                "CREATE INDEX tasks_blocked ON tasks (queue) WHERE state = 'blocked'",
+                """
+                CREATE TABLE workers (
+                    id TEXT PRIMARY KEY,
+                    host TEXT NOT NULL,
+                    pid INTEGER NOT NULL,
+                    queues TEXT NOT NULL,
+                    capacity INTEGER NOT NULL,
+                    started_at REAL NOT NULL,
+                    last_heartbeat_at REAL NOT NULL
+                ) STRICT
+                """,
+                """
+                CREATE TABLE queues (
+                    name TEXT PRIMARY KEY,
+                    paused INTEGER NOT NULL DEFAULT 0,
+                    concurrency_limit INTEGER,
+                    timeout_ms INTEGER,
+                    max_attempts INTEGER,
+                    updated_at REAL NOT NULL
+                ) STRICT
+                """,
+                """
+                CREATE TABLE leader (
+                    name TEXT PRIMARY KEY,
+                    leader_id TEXT NOT NULL,
+                    elected_at REAL NOT NULL,
+                    expires_at REAL NOT NULL
+                ) STRICT
+                """,
+            ]
+        ),
+        Migration(
+            version: 2,
+            name: "task progress",
+            statements: [
+                "ALTER TABLE tasks ADD COLUMN progress INTEGER",
+                "ALTER TABLE tasks ADD COLUMN progress_message TEXT",
+            ]
+        ),
+    ]
+}

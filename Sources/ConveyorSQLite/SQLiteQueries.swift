@@ -1,0 +1,507 @@
+import Conveyor
+import Foundation
+import SQLiteNIO
+import Synchronization
+
+/// One SQL statement with its bound values.
+struct SQLiteQuery: Sendable {
+    var sql: String
+    var binds: [SQLiteData]
+
+    init(_ sql: String, _ binds: [SQLiteData] = []) {
+        self.sql = sql
+        self.binds = binds
+    }
+}
+
+/// Every SQL statement of the SQLite driver, one per driver operation, named after it.
+///
+/// Values are always bound, never interpolated. Times are REAL seconds since 1970 and "now" is
+/// always bound from the caller's clock, so the maintenance operations can be run at any `now` in
+/// tests. Batches are multi-row `VALUES` lists of at most ``maxRowsPerStatement`` rows with plain
+/// `?` placeholders (numbered ones cost SQLite a linear search each, quadratic over a batch), so
+/// whatever depends on "now" in a batch row is worked out in Swift; the text of each row count
+/// is built once.
+enum SQLiteQueries {
+    /// Rows per multi-row statement; a larger batch is split across statements in one transaction.
+    static let maxRowsPerStatement = 500
+
+    /// Multi-row statements differ only in their number of rows: each text is built once per count.
+    private static let texts = Mutex<[String: String]>([:])
+
+    private static func text(_ name: String, rows: Int, build: () -> String) -> String {
+        let key = "\(name)/\(rows)"
+        if let cached = texts.withLock({ $0[key] }) { return cached }
+        let text = build()
+        texts.withLock { $0[key] = text }
+        return text
+    }
+
+    /// `count` copies of `row`, comma-separated: the rows of a multi-row `VALUES`.
+    private static func rows(_ count: Int, _ row: String) -> String {
+        Array(repeating: row, count: count).joined(separator: ", ")
+    }
+
+    static let taskColumns = """
+        id, coalesce(job_id, id), kind, queue, owner, state, priority, attempt, max_attempts, input,
+        result, errors, run_at, worker_id, lease_expires_at, created_at, attempted_at, finished_at,
+        progress, progress_message
+        """
+
+    // MARK: Connection set-up and transactions
+
+    /// Wait for locks in Swift (with backoff, off the database threads), not inside SQLite.
+    static let connectionBusyTimeout = SQLiteQuery("PRAGMA busy_timeout = 0")
+    /// Readers never block the writer, and the writer never blocks readers.
+    static let connectionJournalMode = SQLiteQuery("PRAGMA journal_mode = WAL")
+    /// In WAL mode a commit is durable against a crash of the process; only a power loss can lose
+    /// the last commits, never corrupt the file.
+    static let connectionSynchronous = SQLiteQuery("PRAGMA synchronous = NORMAL")
+    /// Takes the write lock at once, so a transaction never fails half-way on a lock held elsewhere.
+    static let transactionBegin = SQLiteQuery("BEGIN IMMEDIATE")
+    static let transactionCommit = SQLiteQuery("COMMIT")
+    static let transactionRollback = SQLiteQuery("ROLLBACK")
+
+    // MARK: Migrations
+
+    static let migrationCreateVersionTable = SQLiteQuery(
+        """
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            applied_at REAL NOT NULL
+        ) STRICT
+        """
+    )
+
+    static let migrationApplied = SQLiteQuery("SELECT version FROM schema_migrations ORDER BY version")
+
+    static let migrationVersionTableExists = SQLiteQuery(
+        "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'"
+    )
+
+    static func migrationStatement(_ sql: String) -> SQLiteQuery { SQLiteQuery(sql) }
+
+    static func migrationRecord(version: Int, name: String, now: Date) -> SQLiteQuery {
+        SQLiteQuery(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+            [.integer(version), .text(name), now.sqlite]
+        )
+    }
+
+    // MARK: Enqueue
+
+    /// Inserts up to ``maxRowsPerStatement`` tasks of one owner; `jobID` nil makes each its own job.
+    ///
+    /// `json(input)` fails the statement on malformed JSON, as `::jsonb` does on PostgreSQL.
+    static func taskInsertMany(owner: String, jobID: Int64?, tasks: ArraySlice<TaskInsert>, now: Date) -> SQLiteQuery {
+        let sql = text("taskInsertMany", rows: tasks.count) {
+            """
+            INSERT INTO tasks (job_id, owner, kind, queue, state, priority, input, max_attempts, run_at, created_at)
+            VALUES \(rows(tasks.count, "(?, ?, ?, ?, ?, ?, json(?), ?, ?, ?)"))
+            RETURNING id
+            """
+        }
+        let job: SQLiteData = jobID.map { .integer(Int($0)) } ?? .null
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(tasks.count * 10)
+        for task in tasks {
+            let runAt = max(task.runAt ?? now, now)
+            binds.append(job)
+            binds.append(.text(owner))
+            binds.append(.text(task.kind))
+            binds.append(.text(task.queue))
+            binds.append(.text(runAt > now ? TaskState.scheduled.rawValue : TaskState.available.rawValue))
+            binds.append(.integer(Int(task.priority.rawValue)))
+            binds.append(.text(task.input))
+            binds.append(.integer(task.maxAttempts))
+            binds.append(runAt.sqlite)
+            binds.append(now.sqlite)
+        }
+        return SQLiteQuery(sql, binds)
+    }
+
+    static func jobFindByIdempotencyKey(owner: String, key: String) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            SELECT j.id, t.id FROM jobs j LEFT JOIN tasks t ON t.job_id = j.id
+            WHERE j.owner = ?1 AND j.idempotency_key = ?2
+            ORDER BY t.id
+            """,
+            [.text(owner), .text(key)]
+        )
+    }
+
+    /// Takes the next id of the shared id space for a job, so no task ever has it.
+    static let jobAllocateID = SQLiteQuery(
+        """
+        UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT max(id) FROM tasks), 0)) + 1
+        WHERE name = 'tasks'
+        RETURNING seq
+        """
+    )
+
+    /// Recreates the counter row if it went missing, one past every task id.
+    static let jobRestoreSequence = SQLiteQuery(
+        "INSERT INTO sqlite_sequence (name, seq) SELECT 'tasks', coalesce(max(id), 0) FROM tasks"
+    )
+
+    static func jobInsert(
+        id: Int64, owner: String, kind: String, idempotencyKey: String?, taskCount: Int, now: Date
+    ) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            INSERT INTO jobs (id, owner, kind, idempotency_key, task_count, created_at)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            """,
+            [
+                .integer(Int(id)), .text(owner), .text(kind), idempotencyKey.map { .text($0) } ?? .null,
+                .integer(taskCount), now.sqlite,
+            ]
+        )
+    }
+
+    // MARK: Hot path
+
+    /// Claims in one statement: the subquery picks in claim order, the update marks them running.
+    /// A statement that writes holds the database's write lock from start to end, so two
+    /// connections (or processes) can never claim the same row.
+    static func taskClaim(
+        queue: String, limit: Int, workerID: String, leaseSeconds: Double, now: Date
+    )
+        -> SQLiteQuery
+    {
+        SQLiteQuery(
+            """
+            UPDATE tasks
+            SET state = 'running', attempt = attempt + 1, worker_id = ?1, attempted_at = ?2, lease_expires_at = ?3
+            WHERE id IN (
+                SELECT id FROM tasks
+                WHERE state = 'available' AND queue = ?4
+                ORDER BY priority, run_at, id
+                LIMIT ?5
+            )
+            RETURNING id, coalesce(job_id, id), kind, queue, owner, input, attempt, max_attempts, priority,
+                      created_at, run_at
+            """,
+            [
+                .text(workerID), now.sqlite, now.addingTimeInterval(leaseSeconds).sqlite, .text(queue),
+                .integer(limit),
+            ]
+        )
+    }
+
+    /// Writes outcomes where the task is still running under that attempt (fencing).
+    static func taskCompleteMany(_ completions: ArraySlice<CompletionRow>) -> SQLiteQuery {
+        let sql = text("taskCompleteMany", rows: completions.count) {
+            """
+            WITH u(c_id, c_attempt, c_state, c_result, c_error, c_run_at, c_extra, c_finished_at) AS (
+                VALUES \(rows(completions.count, "(?, ?, ?, ?, ?, ?, ?, ?)"))
+            )
+            UPDATE tasks
+            SET state = u.c_state,
+                result = CASE WHEN u.c_state = 'completed' THEN json(u.c_result) ELSE tasks.result END,
+                errors = CASE WHEN u.c_error IS NULL THEN tasks.errors
+                              ELSE json_insert(tasks.errors, '$[#]', json(u.c_error)) END,
+                run_at = coalesce(u.c_run_at, tasks.run_at),
+                max_attempts = tasks.max_attempts + u.c_extra,
+                finished_at = u.c_finished_at,
+                worker_id = NULL,
+                lease_expires_at = NULL
+            FROM u
+            WHERE tasks.id = u.c_id AND tasks.attempt = u.c_attempt AND tasks.state = 'running'
+            RETURNING id
+            """
+        }
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(completions.count * 8)
+        for completion in completions {
+            binds.append(.integer(Int(completion.id)))
+            binds.append(.integer(completion.attempt))
+            binds.append(.text(completion.state.rawValue))
+            binds.append(completion.result.map { .text($0) } ?? .null)
+            binds.append(completion.error.map { .text($0) } ?? .null)
+            binds.append(completion.runAt.map(\.sqlite) ?? .null)
+            binds.append(.integer(completion.extraAttempts))
+            binds.append(completion.finishedAt.map(\.sqlite) ?? .null)
+        }
+        return SQLiteQuery(sql, binds)
+    }
+
+    static func workerRegister(_ worker: WorkerInfo, now: Date) -> SQLiteQuery {
+        let queues = String(decoding: (try? JSONEncoder().encode(worker.queues)) ?? Data("[]".utf8), as: UTF8.self)
+        return SQLiteQuery(
+            """
+            INSERT INTO workers (id, host, pid, queues, capacity, started_at, last_heartbeat_at)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            ON CONFLICT (id) DO UPDATE SET last_heartbeat_at = excluded.last_heartbeat_at
+            """,
+            [
+                .text(worker.id), .text(worker.host), .integer(worker.pid), .text(queues), .integer(worker.capacity),
+                worker.startedAt.sqlite, now.sqlite,
+            ]
+        )
+    }
+
+    /// Extends the leases of the listed tasks this worker still holds; the ids are one bound JSON array.
+    static func workerHeartbeat(workerID: String, taskIDs: [Int64], leaseSeconds: Double, now: Date) -> SQLiteQuery {
+        let ids = "[" + taskIDs.map(String.init).joined(separator: ",") + "]"
+        return SQLiteQuery(
+            """
+            UPDATE tasks SET lease_expires_at = ?1
+            WHERE id IN (SELECT value FROM json_each(?2)) AND state = 'running' AND worker_id = ?3
+            RETURNING id
+            """,
+            [now.addingTimeInterval(leaseSeconds).sqlite, .text(ids), .text(workerID)]
+        )
+    }
+
+    // MARK: Maintenance
+
+    /// Running tasks whose lease has expired, oldest expiry first.
+    static func taskRescueExpiredSelect(now: Date, limit: Int) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            SELECT id, attempt, max_attempts, worker_id FROM tasks
+            WHERE state = 'running' AND lease_expires_at < ?1
+            ORDER BY lease_expires_at
+            LIMIT ?2
+            """,
+            [now.sqlite, .integer(limit)]
+        )
+    }
+
+    /// Turns the selected tasks into retries or dead letters, still fenced by attempt.
+    static func taskRescueExpiredUpdate(_ rescues: ArraySlice<RescueRow>) -> SQLiteQuery {
+        let sql = text("taskRescueExpiredUpdate", rows: rescues.count) {
+            """
+            WITH u(c_id, c_attempt, c_state, c_run_at, c_finished_at, c_error) AS (
+                VALUES \(rows(rescues.count, "(?, ?, ?, ?, ?, ?)"))
+            )
+            UPDATE tasks
+            SET state = u.c_state,
+                run_at = coalesce(u.c_run_at, tasks.run_at),
+                finished_at = u.c_finished_at,
+                errors = json_insert(tasks.errors, '$[#]', json(u.c_error)),
+                worker_id = NULL,
+                lease_expires_at = NULL
+            FROM u
+            WHERE tasks.id = u.c_id AND tasks.attempt = u.c_attempt AND tasks.state = 'running'
+            RETURNING state
+            """
+        }
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(rescues.count * 6)
+        for rescue in rescues {
+            binds.append(.integer(Int(rescue.id)))
+            binds.append(.integer(rescue.attempt))
+            binds.append(.text(rescue.state.rawValue))
+            binds.append(rescue.runAt.map(\.sqlite) ?? .null)
+            binds.append(rescue.finishedAt.map(\.sqlite) ?? .null)
+            binds.append(.text(rescue.error))
+        }
+        return SQLiteQuery(sql, binds)
+    }
+
+    static func taskPromoteDue(now: Date, limit: Int) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            UPDATE tasks SET state = 'available'
+            WHERE id IN (
+                SELECT id FROM tasks
+                WHERE state IN ('scheduled', 'retryable') AND run_at <= ?1
+                ORDER BY run_at
+                LIMIT ?2
+            )
+            RETURNING queue
+            """,
+            [now.sqlite, .integer(limit)]
+        )
+    }
+
+    /// Deletes finished tasks past their retention; returns the job of each task of a multi-task job.
+    static func taskPrune(completedBefore: Date, failedBefore: Date, limit: Int) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            DELETE FROM tasks
+            WHERE id IN (
+                SELECT id FROM tasks
+                WHERE state IN ('completed', 'discarded', 'cancelled')
+                  AND finished_at < max(?1, ?2)
+                  AND ((state <> 'discarded' AND finished_at < ?1) OR (state = 'discarded' AND finished_at < ?2))
+                LIMIT ?3
+            )
+            RETURNING job_id
+            """,
+            [completedBefore.sqlite, failedBefore.sqlite, .integer(limit)]
+        )
+    }
+
+    /// Deletes the listed jobs that no longer have any task; the ids are one bound JSON array.
+    static func taskPruneJobs(_ jobIDs: [Int64]) -> SQLiteQuery {
+        let ids = "[" + jobIDs.map(String.init).joined(separator: ",") + "]"
+        return SQLiteQuery(
+            """
+            DELETE FROM jobs
+            WHERE id IN (SELECT value FROM json_each(?1))
+              AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = jobs.id)
+            """,
+            [.text(ids)]
+        )
+    }
+
+    static func leaderAttemptElect(name: String, leaderID: String, ttlSeconds: Double, now: Date) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            INSERT INTO leader (name, leader_id, elected_at, expires_at) VALUES (?1, ?2, ?3, ?4)
+            ON CONFLICT (name) DO UPDATE
+            SET leader_id = excluded.leader_id,
+                expires_at = excluded.expires_at,
+                elected_at = CASE WHEN leader.leader_id = excluded.leader_id THEN leader.elected_at
+                                  ELSE excluded.elected_at END
+            WHERE leader.leader_id = excluded.leader_id OR leader.expires_at < excluded.elected_at
+            RETURNING leader_id
+            """,
+            [.text(name), .text(leaderID), now.sqlite, now.addingTimeInterval(ttlSeconds).sqlite]
+        )
+    }
+
+    static func taskReportProgress(id: Int64, attempt: Int, percent: Int, message: String?) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            UPDATE tasks SET progress = ?1, progress_message = ?2
+            WHERE id = ?3 AND attempt = ?4 AND state = 'running'
+            RETURNING id
+            """,
+            [.integer(percent), message.map { .text($0) } ?? .null, .integer(Int(id)), .integer(attempt)]
+        )
+    }
+
+    static func leaderResign(name: String, leaderID: String) -> SQLiteQuery {
+        SQLiteQuery("DELETE FROM leader WHERE name = ?1 AND leader_id = ?2", [.text(name), .text(leaderID)])
+    }
+
+    // MARK: Reads
+
+    static func taskGet(_ id: Int64) -> SQLiteQuery {
+        SQLiteQuery("SELECT \(taskColumns) FROM tasks WHERE id = ?1", [.integer(Int(id))])
+    }
+
+    static func jobGetTasks(_ id: Int64) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            SELECT \(taskColumns) FROM tasks
+            WHERE job_id = ?1
+            UNION ALL
+            SELECT \(taskColumns) FROM tasks
+            WHERE id = ?1 AND job_id IS NULL
+            ORDER BY 1
+            """,
+            [.integer(Int(id))]
+        )
+    }
+
+    static func jobGetRow(_ id: Int64) -> SQLiteQuery {
+        SQLiteQuery("SELECT owner, kind, idempotency_key, created_at FROM jobs WHERE id = ?1", [.integer(Int(id))])
+    }
+
+    static func workerUnregister(_ id: String) -> SQLiteQuery {
+        SQLiteQuery("DELETE FROM workers WHERE id = ?1", [.text(id)])
+    }
+
+    static let workerList = SQLiteQuery(
+        """
+        SELECT id, host, pid, queues, capacity, started_at, last_heartbeat_at
+        FROM workers ORDER BY started_at, id
+        """
+    )
+
+    /// One count per state, so each reads its own partial index and finished rows are never scanned.
+    static func statsQueues(since: Date, now: Date) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            SELECT queue, 'available', count(*) FROM tasks WHERE state = 'available' GROUP BY queue
+            UNION ALL
+            SELECT queue, state, count(*) FROM tasks WHERE state IN ('scheduled', 'retryable') GROUP BY queue, state
+            UNION ALL
+            SELECT queue, 'running', count(*) FROM tasks WHERE state = 'running' GROUP BY queue
+            UNION ALL
+            SELECT queue, 'blocked', count(*) FROM tasks WHERE state = 'blocked' GROUP BY queue
+            UNION ALL
+            SELECT queue, state, count(*) FROM tasks
+            WHERE state IN ('completed', 'discarded', 'cancelled') AND finished_at >= ?1
+            GROUP BY queue, state
+            UNION ALL
+            SELECT queue, 'expired', count(*) FROM tasks
+            WHERE state = 'running' AND lease_expires_at < ?2
+            GROUP BY queue
+            """,
+            [since.sqlite, now.sqlite]
+        )
+    }
+}
+
+/// One outcome, flattened to the columns of ``SQLiteQueries/taskCompleteMany(_:)``, with what
+/// depends on "now" worked out: a retry or snooze already due is `available` at once.
+struct CompletionRow: Sendable {
+    var id: Int64
+    var attempt: Int
+    var state: TaskState
+    var result: String?
+    var error: String?
+    /// The next attempt's time for a retry or snooze; nil keeps the task's run_at.
+    var runAt: Date?
+    var extraAttempts: Int
+    var finishedAt: Date?
+
+    init(_ completion: TaskCompletion, now: Date) {
+        id = completion.id.rawValue
+        attempt = completion.attempt
+        result = nil
+        error = nil
+        runAt = nil
+        extraAttempts = 0
+        switch completion.outcome {
+        case .completed(let output):
+            state = .completed
+            result = output
+        case .retry(let at, let failure):
+            state = at <= now ? .available : .retryable
+            runAt = at
+            error = failure.storageJSON
+        case .discarded(let failure):
+            state = .discarded
+            error = failure.storageJSON
+        case .snoozed(let until):
+            state = until <= now ? .available : .scheduled
+            runAt = until
+            extraAttempts = 1
+        case .released:
+            state = .available
+            extraAttempts = 1
+        case .cancelled(let failure):
+            state = .cancelled
+            error = failure.storageJSON
+        }
+        finishedAt = state.isFinished ? now : nil
+    }
+}
+
+/// One rescued task, flattened to the columns of ``SQLiteQueries/taskRescueExpiredUpdate(_:)``.
+struct RescueRow: Sendable {
+    var id: Int64
+    var attempt: Int
+    /// `retryable` or `discarded`.
+    var state: TaskState
+    /// The next attempt's time; nil for a dead letter.
+    var runAt: Date?
+    /// Set for a dead letter.
+    var finishedAt: Date?
+    /// The attempt's error entry, as stored JSON.
+    var error: String
+}
+
+extension Date {
+    /// The stored form of a time: REAL seconds since 1970.
+    var sqlite: SQLiteData { .float(timeIntervalSince1970) }
+}
