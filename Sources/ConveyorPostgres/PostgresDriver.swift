@@ -63,13 +63,15 @@ public struct PostgresDriver: QueueDriver {
 
     // MARK: Running statements
 
+    /// Runs one statement and reads all its rows, so that an error the server raises while
+    /// streaming rows is wrapped like any other.
     @discardableResult
-    func run(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+    func run(_ query: PostgresQuery) async throws -> [PostgresRow] {
         do {
             if let connection {
-                return try await connection.query(query, logger: logger)
+                return try await connection.query(query, logger: logger).collect()
             }
-            return try await client.query(query, logger: logger)
+            return try await client.query(query, logger: logger).collect()
         } catch let error as PSQLError {
             throw Self.wrap(error)
         }
@@ -128,10 +130,10 @@ public struct PostgresDriver: QueueDriver {
         let exists =
             try await run(
                 "SELECT to_regclass(\(schema + ".schema_migrations")) IS NOT NULL"
-            ).decode(Bool.self).first { _ in true } ?? false
+            ).decodeAll(Bool.self).first ?? false
         guard exists else { return [] }
         var versions: [Int] = []
-        for try await version in try await run(queries.migrationApplied()).decode(Int.self) {
+        for version in try await run(queries.migrationApplied()).decodeAll(Int.self) {
             versions.append(version)
         }
         return versions.sorted()
@@ -146,7 +148,7 @@ public struct PostgresDriver: QueueDriver {
         let rows = try await run(queries.taskInsertMany(owner: params.owner, tasks: TaskInsertColumns(params.tasks)))
         var ids: [TaskID] = []
         ids.reserveCapacity(params.tasks.count)
-        for try await id in rows.decode(Int64.self) { ids.append(TaskID(id)) }
+        for id in try rows.decodeAll(Int64.self) { ids.append(TaskID(id)) }
         return ids
     }
 
@@ -157,7 +159,7 @@ public struct PostgresDriver: QueueDriver {
                 tasks: TaskInsertColumns(params.tasks)
             )
         )
-        for try await (jobID, taskIDs, _) in rows.decode((Int64?, [Int64], Int64).self) {
+        for (jobID, taskIDs, _) in try rows.decodeAll((Int64?, [Int64], Int64).self) {
             if let jobID {
                 return JobInsertResult(jobID: JobID(jobID), taskIDs: taskIDs.map { TaskID($0) }, existing: false)
             }
@@ -166,7 +168,7 @@ public struct PostgresDriver: QueueDriver {
             throw ConveyorError(.databaseFailure, "the job was not inserted")
         }
         let existing = try await run(queries.jobFindByIdempotencyKey(owner: params.owner, key: key))
-        for try await (jobID, taskIDs) in existing.decode((Int64, [Int64]).self) {
+        for (jobID, taskIDs) in try existing.decodeAll((Int64, [Int64]).self) {
             return JobInsertResult(jobID: JobID(jobID), taskIDs: taskIDs.map { TaskID($0) }, existing: true)
         }
         throw ConveyorError(.databaseFailure, "the job with idempotency key '\(key)' vanished while it was read")
@@ -183,7 +185,7 @@ public struct PostgresDriver: QueueDriver {
         )
         var tasks: [ClaimedTask] = []
         tasks.reserveCapacity(params.limit)
-        for try await (id, jobID, kind, queue, owner, input, attempt, maxAttempts, priority, createdAt) in rows.decode(
+        for (id, jobID, kind, queue, owner, input, attempt, maxAttempts, priority, createdAt) in try rows.decodeAll(
             (Int64, Int64, String, String, String, String, Int16, Int16, Int16, Date).self
         ) {
             tasks.append(
@@ -202,7 +204,7 @@ public struct PostgresDriver: QueueDriver {
         let rows = try await run(queries.taskCompleteMany(CompletionColumns(params.completions)))
         var ids: [TaskID] = []
         ids.reserveCapacity(params.completions.count)
-        for try await id in rows.decode(Int64.self) { ids.append(TaskID(id)) }
+        for id in try rows.decodeAll(Int64.self) { ids.append(TaskID(id)) }
         return ids
     }
 
@@ -214,8 +216,7 @@ public struct PostgresDriver: QueueDriver {
                 message: params.message
             )
         )
-        for try await _ in rows { return true }
-        return false
+        return !rows.isEmpty
     }
 
     package func workerHeartbeat(_ params: WorkerHeartbeatParams) async throws -> [TaskID] {
@@ -225,7 +226,7 @@ public struct PostgresDriver: QueueDriver {
             )
         )
         var ids: [TaskID] = []
-        for try await id in rows.decode(Int64.self) { ids.append(TaskID(id)) }
+        for id in try rows.decodeAll(Int64.self) { ids.append(TaskID(id)) }
         return ids
     }
 
@@ -250,7 +251,7 @@ public struct PostgresDriver: QueueDriver {
         let rows = try await run(
             queries.taskRescueExpired(now: params.now, limit: params.limit, policy: params.retryPolicy)
         )
-        for try await (retried, discarded) in rows.decode((Int64, Int64).self) {
+        for (retried, discarded) in try rows.decodeAll((Int64, Int64).self) {
             return TaskRescueResult(retried: Int(retried), discarded: Int(discarded))
         }
         return TaskRescueResult(retried: 0, discarded: 0)
@@ -258,7 +259,7 @@ public struct PostgresDriver: QueueDriver {
 
     package func taskPromoteDue(_ params: TaskPromoteDueParams) async throws -> Int {
         let rows = try await run(queries.taskPromoteDue(now: params.now, limit: params.limit))
-        for try await (promoted, _) in rows.decode((Int64, Int64).self) { return Int(promoted) }
+        for (promoted, _) in try rows.decodeAll((Int64, Int64).self) { return Int(promoted) }
         return 0
     }
 
@@ -268,7 +269,7 @@ public struct PostgresDriver: QueueDriver {
                 completedBefore: params.completedBefore, failedBefore: params.failedBefore, limit: params.limit
             )
         )
-        for try await (tasks, _) in rows.decode((Int64, Int64).self) { return Int(tasks) }
+        for (tasks, _) in try rows.decodeAll((Int64, Int64).self) { return Int(tasks) }
         return 0
     }
 
@@ -278,7 +279,7 @@ public struct PostgresDriver: QueueDriver {
                 name: params.name, leaderID: params.leaderID, ttlSeconds: params.ttl.seconds, now: params.now
             )
         )
-        for try await _ in rows.decode(String.self) { return true }
+        for _ in try rows.decodeAll(String.self) { return true }
         return false
     }
 
@@ -289,13 +290,13 @@ public struct PostgresDriver: QueueDriver {
     // MARK: Reads
 
     package func taskGet(_ id: TaskID) async throws -> TaskSnapshot? {
-        try await Self.decodeTasks(try await run(queries.taskGet(id.rawValue))).first
+        try Self.decodeTasks(try await run(queries.taskGet(id.rawValue))).first
     }
 
     package func jobGet(_ id: JobID) async throws -> JobSnapshot? {
-        let tasks = try await Self.decodeTasks(try await run(queries.jobGetTasks(id.rawValue)))
-        for try await (owner, kind, key, createdAt) in try await run(queries.jobGetRow(id.rawValue))
-            .decode((String, String, String?, Date).self)
+        let tasks = try Self.decodeTasks(try await run(queries.jobGetTasks(id.rawValue)))
+        for (owner, kind, key, createdAt) in try await run(queries.jobGetRow(id.rawValue))
+            .decodeAll((String, String, String?, Date).self)
         {
             return JobSnapshot(
                 id: id, owner: owner, kind: kind, idempotencyKey: key, createdAt: createdAt, tasks: tasks)
@@ -312,8 +313,8 @@ public struct PostgresDriver: QueueDriver {
 
     package func workerList() async throws -> [WorkerInfo] {
         var workers: [WorkerInfo] = []
-        for try await (id, host, pid, queues, capacity, startedAt, heartbeat) in try await run(queries.workerList())
-            .decode((String, String, Int, [String], Int, Date, Date).self)
+        for (id, host, pid, queues, capacity, startedAt, heartbeat) in try await run(queries.workerList())
+            .decodeAll((String, String, Int, [String], Int, Date, Date).self)
         {
             workers.append(
                 WorkerInfo(
@@ -327,8 +328,8 @@ public struct PostgresDriver: QueueDriver {
 
     package func statsQueues(_ params: StatsQueuesParams) async throws -> [QueueStats] {
         var stats: [String: QueueStats] = [:]
-        for try await (queue, state, count) in try await run(queries.statsQueues(since: params.since))
-            .decode((String, String, Int64).self)
+        for (queue, state, count) in try await run(queries.statsQueues(since: params.since))
+            .decodeAll((String, String, Int64).self)
         {
             var entry = stats[queue] ?? QueueStats(queue: queue)
             let count = Int(count)
@@ -347,9 +348,9 @@ public struct PostgresDriver: QueueDriver {
         return stats.values.sorted { $0.queue < $1.queue }
     }
 
-    static func decodeTasks(_ rows: PostgresRowSequence) async throws -> [TaskSnapshot] {
+    static func decodeTasks(_ rows: [PostgresRow]) throws -> [TaskSnapshot] {
         var tasks: [TaskSnapshot] = []
-        for try await row in rows {
+        for row in rows {
             let (id, jobID, kind, queue, owner, state, priority, attempt, maxAttempts, input) = try row.decode(
                 (Int64, Int64, String, String, String, String, Int16, Int16, Int16, String).self,
                 context: .default
@@ -399,5 +400,12 @@ extension ConveyorClient {
             throw ConveyorError(.unsupported, "enqueueing in a caller's transaction needs the PostgreSQL driver")
         }
         return ConveyorClient(driver: postgres.bound(to: connection))
+    }
+}
+
+extension [PostgresRow] {
+    /// Decodes every row into a tuple of columns.
+    func decodeAll<each Column: PostgresDecodable>(_ type: (repeat each Column).Type) throws -> [(repeat each Column)] {
+        try map { try $0.decode(type) }
     }
 }

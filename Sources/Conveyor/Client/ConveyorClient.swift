@@ -35,7 +35,11 @@ public struct ConveyorClient: Sendable {
     ) async throws
         -> [EnqueuedJob]
     {
-        precondition(options.idempotencyKey == nil, "an idempotency key names one job; use enqueue(_:options:)")
+        guard options.idempotencyKey == nil else {
+            throw ConveyorError(
+                .invalidInput, "an idempotency key names one job: enqueue tasks with keys one at a time"
+            )
+        }
         return try await enqueueMany(tasks.map { try NewTask($0, options: options) }, owner: options.owner)
     }
 

@@ -47,13 +47,25 @@ public struct TaskRegistry: Sendable {
     }
 
     /// Registers an untyped handler over JSON text, for kinds defined outside Swift types.
+    ///
+    /// A result that is not valid JSON discards the task with that reason.
     public mutating func register(
         kind: String,
         retryPolicy: RetryPolicy? = nil,
         timeout: Duration? = nil,
         handler: @escaping @Sendable (_ inputJSON: String, TaskContext) async throws -> String?
     ) {
-        add(Handler(kind: kind, retryPolicy: retryPolicy, timeout: timeout, run: handler))
+        add(
+            Handler(kind: kind, retryPolicy: retryPolicy, timeout: timeout) { input, context in
+                guard let output = try await handler(input, context) else { return nil }
+                guard
+                    (try? JSONSerialization.jsonObject(with: Data(output.utf8), options: .fragmentsAllowed)) != nil
+                else {
+                    throw TaskDiscard("the handler of \(kind) returned a result that is not valid JSON")
+                }
+                return output
+            }
+        )
     }
 
     /// Adds every handler of another registry.

@@ -1,3 +1,4 @@
+import Foundation
 package import Logging
 import Metrics
 import Synchronization
@@ -86,6 +87,12 @@ package final class Completer: Sendable {
                 let written = try await driver.taskCompleteMany(.init(completions: batch))
                 settle(batch, written: written)
                 return
+            } catch let error as ConveyorError where error.code == .databaseFailure {
+                // The database refused the statement itself: retrying the same batch would fail
+                // forever and hold up every outcome in it. Find the outcome it refuses.
+                failedWrites.increment()
+                await isolate(batch, refusal: error)
+                return
             } catch {
                 failures += 1
                 failedWrites.increment()
@@ -106,6 +113,30 @@ package final class Completer: Sendable {
                 delay = min(delay * 2, configuration.maxRetryDelay)
             }
         }
+    }
+
+    /// Bisects a refused batch until the refused outcome stands alone, then writes that task as
+    /// discarded with the reason, so it is never lost and never blocks the others.
+    private func isolate(_ batch: [TaskCompletion], refusal: ConveyorError) async {
+        guard batch.count == 1, let refused = batch.first else {
+            let middle = batch.count / 2
+            await write(Array(batch[..<middle]))
+            await write(Array(batch[middle...]))
+            return
+        }
+        logger.error(
+            "the database refused a task outcome",
+            metadata: ["task_id": "\(refused.id)", "error": "\(String(reflecting: refusal))"]
+        )
+        if case .discarded = refused.outcome {
+            running.remove(refused.id)
+            return
+        }
+        let reason = AttemptError(
+            attempt: refused.attempt, at: Date(), error: "the outcome could not be stored: \(refusal.message)",
+            worker: nil
+        )
+        await write([TaskCompletion(id: refused.id, attempt: refused.attempt, outcome: .discarded(error: reason))])
     }
 
     private func settle(_ batch: [TaskCompletion], written: [TaskID]) {

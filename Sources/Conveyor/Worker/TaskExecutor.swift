@@ -8,6 +8,8 @@ package struct TaskExecutor: Sendable {
     let running: RunningTasks
     let workerID: String
     let logger: Logger
+    /// Results larger than this are refused: large outputs belong in artifacts, not rows.
+    var maxResultBytes = 64 * 1024
 
     package init(
         registry: TaskRegistry, driver: any QueueDriver, running: RunningTasks, workerID: String, logger: Logger
@@ -67,6 +69,12 @@ package struct TaskExecutor: Sendable {
         let error: any Error
         switch result {
         case .success(let output):
+            if let output, output.utf8.count > maxResultBytes {
+                let reason =
+                    "the result is \(output.utf8.count) bytes, over the \(maxResultBytes)-byte limit: store it as an artifact and return its name"
+                logger.error("task discarded: \(reason)")
+                return .discarded(error: attemptError(task, reason))
+            }
             logger.debug("task completed")
             return .completed(result: output)
         case .failure(let failure):

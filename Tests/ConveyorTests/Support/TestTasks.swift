@@ -109,3 +109,12 @@ extension WorkerConfiguration {
         )
     }
 }
+
+/// Whether two JSON texts hold the same value (databases may normalise spacing).
+func sameJSON(_ lhs: String?, _ rhs: String) -> Bool {
+    guard let lhs,
+        let left = try? JSONSerialization.jsonObject(with: Data(lhs.utf8), options: .fragmentsAllowed) as? NSObject,
+        let right = try? JSONSerialization.jsonObject(with: Data(rhs.utf8), options: .fragmentsAllowed) as? NSObject
+    else { return false }
+    return left.isEqual(right)
+}
