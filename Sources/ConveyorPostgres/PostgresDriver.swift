@@ -294,18 +294,27 @@ public struct PostgresDriver: QueueDriver {
     }
 
     package func jobGet(_ id: JobID) async throws -> JobSnapshot? {
-        let tasks = try Self.decodeTasks(try await run(queries.jobGetTasks(id.rawValue)))
-        for (owner, kind, key, createdAt) in try await run(queries.jobGetRow(id.rawValue))
-            .decodeAll((String, String, String?, Date).self)
-        {
+        let rows = try await run(queries.jobGet(id.rawValue))
+        let tasks = try Self.decodeTasks(rows)
+        guard let first = rows.first else { return nil }
+        let cells = first.makeRandomAccess()
+        let jobColumn = Self.taskColumnCount
+        if let owner = try cells[jobColumn].decode(String?.self) {
             return JobSnapshot(
-                id: id, owner: owner, kind: kind, idempotencyKey: key, createdAt: createdAt, tasks: tasks)
+                id: id, owner: owner, kind: try cells[jobColumn + 1].decode(String.self),
+                idempotencyKey: try cells[jobColumn + 2].decode(String?.self),
+                createdAt: try cells[jobColumn + 3].decode(Date.self), tasks: tasks
+            )
         }
-        guard let task = tasks.first, tasks.count == 1, task.id.rawValue == id.rawValue else { return nil }
+        // A job without a jobs row is a single task's job (possibly grown by fan-out): it is that task's.
+        guard let head = tasks.first(where: { $0.id.rawValue == id.rawValue }) else { return nil }
         return JobSnapshot(
-            id: id, owner: task.owner, kind: task.kind, idempotencyKey: nil, createdAt: task.createdAt, tasks: tasks
+            id: id, owner: head.owner, kind: head.kind, idempotencyKey: nil, createdAt: head.createdAt, tasks: tasks
         )
     }
+
+    /// Columns in ``PostgresQueries/taskColumns``.
+    static let taskColumnCount = 20
 
     package func workerUnregister(_ workerID: String) async throws {
         try await run(queries.workerUnregister(workerID))

@@ -15,9 +15,10 @@ struct PostgresQueries: Sendable {
     static let now = Date(timeIntervalSince1970: 0)
 
     static let taskColumns = """
-        id, job_id, kind, queue, owner, state::text, priority, attempt, max_attempts, input::text,
-        result::text, errors::text, run_at, worker_id, lease_expires_at, created_at, attempted_at, finished_at,
-        progress, progress_message
+        tasks.id, tasks.job_id, tasks.kind, tasks.queue, tasks.owner, tasks.state::text, tasks.priority,
+        tasks.attempt, tasks.max_attempts, tasks.input::text, tasks.result::text, tasks.errors::text, tasks.run_at,
+        tasks.worker_id, tasks.lease_expires_at, tasks.created_at, tasks.attempted_at, tasks.finished_at,
+        tasks.progress, tasks.progress_message
         """
 
     // MARK: Migrations
@@ -279,16 +280,16 @@ struct PostgresQueries: Sendable {
         "SELECT \(unescaped: Self.taskColumns) FROM \(unescaped: schema).tasks WHERE id = \(id)"
     }
 
-    func jobGetTasks(_ id: Int64) -> PostgresQuery {
+    /// The job's tasks, each row carrying the job row's columns (NULL for a single-task job, which
+    /// has none): one statement, so the job and its tasks come from one snapshot.
+    func jobGet(_ id: Int64) -> PostgresQuery {
         """
-        SELECT \(unescaped: Self.taskColumns) FROM \(unescaped: schema).tasks
-        WHERE (job_id = \(id) AND job_id <> id) OR (id = \(id) AND job_id = id)
-        ORDER BY id
+        SELECT \(unescaped: Self.taskColumns), j.owner, j.kind, j.idempotency_key, j.created_at
+        FROM \(unescaped: schema).tasks
+        LEFT JOIN \(unescaped: schema).jobs j ON j.id = \(id)
+        WHERE (job_id = \(id) AND job_id <> tasks.id) OR (tasks.id = \(id) AND job_id = tasks.id)
+        ORDER BY tasks.id
         """
-    }
-
-    func jobGetRow(_ id: Int64) -> PostgresQuery {
-        "SELECT owner, kind, idempotency_key, created_at FROM \(unescaped: schema).jobs WHERE id = \(id)"
     }
 
     func workerUnregister(_ id: String) -> PostgresQuery {
