@@ -83,6 +83,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "ExampleWorker",
+            dependencies: [
+                "Conveyor",
+                "ConveyorPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/Worker",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ConveyorTests",
             dependencies: [
