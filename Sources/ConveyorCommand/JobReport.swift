@@ -1,0 +1,54 @@
+import Conveyor
+import Foundation
+
+/// The `--json` form of a job: its fields, its tasks, inputs and results as JSON values.
+struct JobReport: Encodable {
+    struct TaskReport: Encodable {
+        var id: TaskID
+        var kind: String
+        var queue: String
+        var state: TaskState
+        var attempt: Int
+        var maxAttempts: Int
+        var priority: Priority
+        var runAt: Date
+        var input: JSONValue
+        var result: JSONValue?
+        var errors: [AttemptError]
+        var workerID: String?
+        var leaseExpiresAt: Date?
+        var createdAt: Date
+        var attemptedAt: Date?
+        var finishedAt: Date?
+    }
+
+    var id: JobID
+    var kind: String
+    var owner: String
+    var state: JobState
+    var progress: Double
+    var idempotencyKey: String?
+    var createdAt: Date
+    var finishedAt: Date?
+    var tasks: [TaskReport]
+
+    init(_ job: JobSnapshot) {
+        id = job.id
+        kind = job.kind
+        owner = job.owner
+        state = job.state
+        progress = job.progress
+        idempotencyKey = job.idempotencyKey
+        createdAt = job.createdAt
+        finishedAt = job.finishedAt
+        tasks = job.tasks.map { task in
+            TaskReport(
+                id: task.id, kind: task.kind, queue: task.queue, state: task.state, attempt: task.attempt,
+                maxAttempts: task.maxAttempts, priority: task.priority, runAt: task.runAt,
+                input: JSONValue(parsing: task.input), result: task.result.map(JSONValue.init(parsing:)),
+                errors: task.errors, workerID: task.workerID, leaseExpiresAt: task.leaseExpiresAt,
+                createdAt: task.createdAt, attemptedAt: task.attemptedAt, finishedAt: task.finishedAt
+            )
+        }
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `conveyor jobs …`: reads jobs.
+struct JobsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jobs",
+        abstract: "Inspect jobs.",
+        subcommands: [JobsShowCommand.self]
+    )
+}

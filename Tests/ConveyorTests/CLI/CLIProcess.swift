@@ -1,0 +1,156 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// What a finished `conveyor` process left behind.
+struct CLIResult: Sendable, CustomStringConvertible {
+    var arguments: [String]
+    /// The exit status, or the signal number when a signal ended it.
+    var status: Int32
+    var killedBySignal: Bool
+    var stdout: String
+    var stderr: String
+
+    var succeeded: Bool { status == 0 && !killedBySignal }
+    var stderrLines: [String] { stderr.split(whereSeparator: \.isNewline).map(String.init) }
+    var trimmedStdout: String { stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
+
+    var description: String {
+        "conveyor \(arguments.joined(separator: " ")) → \(killedBySignal ? "signal" : "status") \(status)\n"
+            + "stdout:\n\(stdout)\nstderr:\n\(stderr)"
+    }
+}
+
+/// A `conveyor` child process: the real executable built next to this test bundle, its output in
+/// temporary files so a chatty process never blocks on a full pipe.
+final class CLIProcess: Sendable {
+    private let process: Process
+    private let arguments: [String]
+    private let output: URL
+    private let exits: AsyncStream<Void>
+
+    /// Starts `conveyor arguments…` with `environment` added to a copy of ours from which every
+    /// `CONVEYOR_` variable (other than the test database's) has been removed.
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        let process = Process()
+        process.executableURL = try Self.executableURL()
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter {
+            !$0.key.hasPrefix("CONVEYOR_") || $0.key.hasPrefix("CONVEYOR_TEST_")
+        }
+        env.merge(environment) { $1 }
+        process.environment = env
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("conveyor-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: output.appendingPathComponent("stdout").path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.appendingPathComponent("stderr").path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: output.appendingPathComponent("stdout"))
+        process.standardError = try FileHandle(forWritingTo: output.appendingPathComponent("stderr"))
+        process.standardInput = FileHandle.nullDevice
+        let (exits, continuation) = AsyncStream.makeStream(of: Void.self)
+        process.terminationHandler = { _ in
+            continuation.yield()
+            continuation.finish()
+        }
+        try process.run()
+        self.process = process
+        self.arguments = arguments
+        self.output = output
+        self.exits = exits
+    }
+
+    /// Runs `conveyor arguments…` to its end.
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(60)
+    ) async throws -> CLIResult {
+        try await CLIProcess(arguments, environment: environment).waitForExit(timeout: timeout)
+    }
+
+    /// Sends `signal` (SIGTERM by default) to the process.
+    func signal(_ signal: Int32 = SIGTERM) {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+    }
+
+    /// Kills the process if it still runs; for cleanup when a test fails early.
+    func killIfRunning() {
+        signal(SIGKILL)
+    }
+
+    /// Waits for the process to end; kills it and fails when `timeout` passes first.
+    func waitForExit(timeout: Duration = .seconds(60)) async throws -> CLIResult {
+        let exited = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { [exits] in
+                for await _ in exits { return true }
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        if !exited {
+            killIfRunning()
+            for await _ in exits {}
+        }
+        process.waitUntilExit()
+        let result = CLIResult(
+            arguments: arguments,
+            status: process.terminationStatus,
+            killedBySignal: process.terminationReason == .uncaughtSignal,
+            stdout: read("stdout"),
+            stderr: read("stderr")
+        )
+        try? FileManager.default.removeItem(at: output)
+        if !exited {
+            throw CLITimedOut(timeout: timeout, result: result)
+        }
+        return result
+    }
+
+    private func read(_ name: String) -> String {
+        let data = (try? Data(contentsOf: output.appendingPathComponent(name))) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The `conveyor` executable that `swift build --build-tests` put beside this test bundle.
+    static func executableURL() throws -> URL {
+        var directories: [URL] = []
+        if let executable = Bundle.main.executableURL {
+            directories.append(executable.resolvingSymlinksInPath().deletingLastPathComponent())
+        }
+        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+            directories.append(bundle.bundleURL.deletingLastPathComponent())
+        }
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        directories.append(packageRoot.appendingPathComponent(".build/debug"))
+        for directory in directories {
+            let candidate = directory.appendingPathComponent("conveyor")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        throw CLINotBuilt(searched: directories.map(\.path))
+    }
+}
+
+/// The `conveyor` executable was not found: the tests need it built.
+struct CLINotBuilt: Error, CustomStringConvertible {
+    var searched: [String]
+    var description: String {
+        "the conveyor executable was not found in \(searched.joined(separator: ", ")); build with 'swift build --build-tests' (scripts/test does)"
+    }
+}
+
+/// A `conveyor` process did not exit in time and was killed.
+struct CLITimedOut: Error, CustomStringConvertible {
+    var timeout: Duration
+    var result: CLIResult
+    var description: String { "conveyor did not exit within \(timeout) and was killed: \(result)" }
+}
