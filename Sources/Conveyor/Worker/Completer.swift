@@ -106,7 +106,7 @@ package final class Completer: Sendable {
                         "giving up on task outcomes; their leases will expire and the tasks will be rescued",
                         metadata: ["count": "\(batch.count)"]
                     )
-                    for completion in batch { running.remove(completion.id) }
+                    for completion in batch { running.remove(completion.id, attempt: completion.attempt) }
                     return
                 }
                 try? await Task.sleep(for: delay)
@@ -129,7 +129,7 @@ package final class Completer: Sendable {
             metadata: ["task_id": "\(refused.id)", "error": "\(String(reflecting: refusal))"]
         )
         if case .discarded = refused.outcome {
-            running.remove(refused.id)
+            running.remove(refused.id, attempt: refused.attempt)
             return
         }
         let reason = AttemptError(
@@ -150,6 +150,6 @@ package final class Completer: Sendable {
                 )
             }
         }
-        for completion in batch { running.remove(completion.id) }
+        for completion in batch { running.remove(completion.id, attempt: completion.attempt) }
     }
 }

@@ -1,5 +1,6 @@
 package import Logging
 import Metrics
+import Synchronization
 
 /// Claims tasks of one queue up to its free slots and runs each in a child task.
 package final class Producer: Sendable {
@@ -15,6 +16,9 @@ package final class Producer: Sendable {
     private let events: AsyncStream<ProducerState.Event>
     private let continuation: AsyncStream<ProducerState.Event>.Continuation
     private let claimedCounter: Counter
+    /// Set by `stop()` at once, so a claim in flight when shutdown begins is not acted on; the
+    /// `.stop` event alone would only be seen after that claim's tasks had started.
+    private let stopped = Mutex(false)
 
     package init(
         queue: QueueConfiguration, driver: any QueueDriver, executor: TaskExecutor, completer: Completer,
@@ -40,7 +44,12 @@ package final class Producer: Sendable {
     package func wake() { continuation.yield(.wake) }
 
     /// Stop claiming; `run()` returns once running tasks are done.
-    package func stop() { continuation.yield(.stop) }
+    package func stop() {
+        stopped.withLock { $0 = true }
+        continuation.yield(.stop)
+    }
+
+    private var isStopped: Bool { stopped.withLock { $0 } }
 
     package func run() async {
         var state = ProducerState(capacity: queue.concurrency)
@@ -48,11 +57,20 @@ package final class Producer: Sendable {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.pollLoop() }
             while !state.isDone {
+                if isStopped { state.handle(.stop) }
                 if let limit = state.claimLimit {
                     do {
                         let tasks = try await driver.taskClaim(
                             .init(queue: queue.name, limit: limit, workerID: workerID, leaseDuration: leaseDuration)
                         )
+                        if isStopped {
+                            // Shutdown began while this claim was in flight: hand its tasks
+                            // straight back instead of starting them.
+                            state.claimed(0, requested: limit)
+                            state.handle(.stop)
+                            release(tasks)
+                            continue
+                        }
                         state.claimed(tasks.count, requested: limit)
                         if !tasks.isEmpty { claimedCounter.increment(by: tasks.count) }
                         for task in tasks {
@@ -74,6 +92,16 @@ package final class Producer: Sendable {
                 state.handle(event)
             }
             group.cancelAll()
+        }
+    }
+
+    /// Gives claimed tasks back unstarted; the attempt does not count against them.
+    private func release(_ tasks: [ClaimedTask]) {
+        guard !tasks.isEmpty else { return }
+        logger.info("releasing tasks claimed as shutdown began", metadata: ["count": "\(tasks.count)"])
+        for task in tasks {
+            running.insert(task.id, attempt: task.attempt)
+            completer.submit(TaskCompletion(id: task.id, attempt: task.attempt, outcome: .released))
         }
     }
 

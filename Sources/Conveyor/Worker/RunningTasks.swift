@@ -62,8 +62,12 @@ package final class RunningTasks: Sendable {
         }
     }
 
-    package func remove(_ id: TaskID) {
-        _ = entries.withLock { $0.removeValue(forKey: id) }
+    /// Forgets a task once its outcome is written, but only the entry of that attempt: if the task
+    /// was already claimed again, the new attempt's entry stays and keeps its lease alive.
+    package func remove(_ id: TaskID, attempt: Int) {
+        entries.withLock { entries in
+            if entries[id]?.attempt == attempt { entries.removeValue(forKey: id) }
+        }
     }
 
     /// Cancels the handler of a task, once, with a reason.

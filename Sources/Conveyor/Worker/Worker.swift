@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 public import ServiceLifecycle
+import Synchronization
 
 /// Runs tasks: a `Service` that claims from its queues, runs handlers, writes outcomes in
 /// batches, keeps leases alive and, when elected, runs maintenance.
@@ -25,6 +26,7 @@ public final class Worker: Service, Sendable {
     private let completer: Completer
     private let producers: [String: Producer]
     private let leadership = Leadership()
+    private let shuttingDown = Mutex(false)
 
     /// - Parameters:
     ///   - client: the database to work from.
@@ -62,6 +64,9 @@ public final class Worker: Service, Sendable {
 
     /// Tasks held by this worker right now, running or waiting for their outcome to be written.
     public var heldCount: Int { running.count }
+
+    /// Whether graceful shutdown has begun: no new task starts.
+    package var isShuttingDown: Bool { shuttingDown.withLock { $0 } }
 
     /// Whether this worker currently runs the maintenance services.
     public var isLeader: Bool { leadership.isLeader }
@@ -129,6 +134,7 @@ public final class Worker: Service, Sendable {
 
     /// Stops claiming at once; releases whatever still runs when the deadline passes.
     private func beginShutdown() {
+        shuttingDown.withLock { $0 = true }
         logger.info("shutting down", metadata: ["running": "\(running.activeCount)"])
         for producer in producers.values { producer.stop() }
         let running = running

@@ -14,16 +14,6 @@ extension WorkerConfiguration {
             queues: [QueueConfiguration(TaskDefaults.queue, concurrency: 4, retryPolicy: .immediate)],
             shutdownDeadline: shutdownDeadline)
     }
-
-    /// A worker that claims once, when it starts, and never again: no notifications, a poll far
-    /// beyond the test. For shutdown tests, so that no claim can race the shutdown: the core still
-    /// runs a task returned by a claim that was in flight when shutdown began, untracked.
-    static func claimOnceAtStart(shutdownDeadline: Duration) -> WorkerConfiguration {
-        var configuration = WorkerConfiguration.builtins(shutdownDeadline: shutdownDeadline)
-        configuration.listen = false
-        configuration.pollInterval = .seconds(3600)
-        return configuration
-    }
 }
 
 /// Runs `body` with a registry of the built-in kinds whose `http` task may call `allowedHosts`,

@@ -68,7 +68,7 @@ struct SleepTaskTests {
             try await withBuiltins { registry in
                 let worker = try Worker(
                     client: client, registry: registry,
-                    configuration: .claimOnceAtStart(shutdownDeadline: .milliseconds(100)),
+                    configuration: .builtins(shutdownDeadline: .milliseconds(100)),
                     logger: .test())
                 try await withRunningWorker(worker) {
                     try await waitUntil("the sleep task runs") {

@@ -46,10 +46,7 @@ struct CLIWorkTests {
         try await CLIDatabase.with { database, client in
             #expect(try await CLIProcess.run(["migrate"] + database.arguments).succeeded)
             let job = try await client.enqueue(NewTask(kind: "sleep", input: #"{"ms": 600000}"#))
-            // The worker claims the task when it starts and never looks again, so that no claim can
-            // race the shutdown (a claim in flight when shutdown begins is still run by the core).
-            let worker = try CLIProcess(
-                ["work", "--shutdown-deadline", "200ms", "--poll-interval", "1h", "--no-listen"] + database.arguments)
+            let worker = try CLIProcess(["work", "--shutdown-deadline", "200ms"] + database.arguments)
             defer { worker.killIfRunning() }
             try await waitUntil("the task runs") { try await client.task(job.taskIDs[0])?.state == .running }
 

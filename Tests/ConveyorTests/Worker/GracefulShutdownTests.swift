@@ -1,5 +1,6 @@
 import Conveyor
 import ConveyorTesting
+import ServiceLifecycle
 import Testing
 
 @Suite("Graceful shutdown", .timeLimit(.minutes(3)))
@@ -43,5 +44,50 @@ struct GracefulShutdownTests {
                 #expect(try await client.task(job.taskIDs[0])?.state == .completed)
             }
         }
+    }
+}
+
+@Suite("Shutdown racing a claim", .timeLimit(.minutes(3)))
+struct ShutdownRaceTests {
+    @Test("tasks a claim returns after shutdown began are handed back, never run", arguments: TestDriver.allCases)
+    func lateClaimIsReleased(driver: TestDriver) async throws {
+        try await driver.withDatabase { client in
+            let job = try await client.enqueue(Scripted(action: .succeed), options: .init(maxAttempts: 1))
+            let gated = GatedClaimDriver(client.driver)
+            let log = ExecutionLog()
+            let worker = try Worker(
+                client: ConveyorClient(driver: gated), registry: .scripted(log: log),
+                configuration: .fast(shutdownDeadline: .seconds(5)), logger: .test()
+            )
+            let group = ServiceGroup(services: [worker], logger: .test())
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                try await waitUntil("a claim is held at the gate") { gated.heldClaims > 0 }
+                await group.triggerGracefulShutdown()
+                try await waitUntil("shutdown began") { worker.isShuttingDown }
+                gated.open()
+                try await tasks.waitForAll()
+            }
+            #expect(log.total == 0)
+            let task = try #require(try await client.task(job.taskIDs[0]))
+            #expect(task.state == .available)
+            #expect(task.workerID == nil)
+            #expect(task.maxAttempts > task.attempt)  // the released attempt does not count
+            #expect(worker.heldCount == 0)
+        }
+    }
+}
+
+@Suite("Running tasks registry")
+struct RunningTasksTests {
+    @Test("an old attempt's outcome does not forget the task's new attempt")
+    func removeMatchesAttempt() {
+        let running = RunningTasks()
+        running.insert(7, attempt: 1)
+        running.insert(7, attempt: 2)  // claimed again before attempt 1's outcome was written
+        running.remove(7, attempt: 1)
+        #expect(running.ids == [7])
+        running.remove(7, attempt: 2)
+        #expect(running.ids.isEmpty)
     }
 }

@@ -1,0 +1,61 @@
+import Conveyor
+import Foundation
+import Synchronization
+
+/// A real driver whose claims can be held at a gate: to start shutdown while a claim is in
+/// flight, deterministically. Every other operation goes straight to the real driver.
+final class GatedClaimDriver: QueueDriver {
+    let base: any QueueDriver
+    private let state = Mutex<(held: Int, open: Bool, waiters: [CheckedContinuation<Void, Never>])>((0, false, []))
+
+    init(_ base: any QueueDriver) { self.base = base }
+
+    /// Claims that reached the gate and wait there.
+    var heldClaims: Int { state.withLock { $0.held } }
+
+    func open() {
+        let waiters = state.withLock { state in
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func taskClaim(_ params: TaskClaimParams) async throws -> [ClaimedTask] {
+        await withCheckedContinuation { continuation in
+            let passNow = state.withLock { state -> Bool in
+                if state.open { return true }
+                state.held += 1
+                state.waiters.append(continuation)
+                return false
+            }
+            if passNow { continuation.resume() }
+        }
+        return try await base.taskClaim(params)
+    }
+
+    func migrate() async throws { try await base.migrate() }
+    func taskInsertMany(_ p: TaskInsertManyParams) async throws -> [TaskID] { try await base.taskInsertMany(p) }
+    func jobInsert(_ p: JobInsertParams) async throws -> JobInsertResult { try await base.jobInsert(p) }
+    func taskCompleteMany(_ p: TaskCompleteManyParams) async throws -> [TaskID] { try await base.taskCompleteMany(p) }
+    func taskReportProgress(_ p: TaskReportProgressParams) async throws -> Bool {
+        try await base.taskReportProgress(p)
+    }
+    func taskRescueExpired(_ p: TaskRescueExpiredParams) async throws -> TaskRescueResult {
+        try await base.taskRescueExpired(p)
+    }
+    func taskPromoteDue(_ p: TaskPromoteDueParams) async throws -> Int { try await base.taskPromoteDue(p) }
+    func taskPrune(_ p: TaskPruneParams) async throws -> Int { try await base.taskPrune(p) }
+    func taskGet(_ id: TaskID) async throws -> TaskSnapshot? { try await base.taskGet(id) }
+    func jobGet(_ id: JobID) async throws -> JobSnapshot? { try await base.jobGet(id) }
+    func workerHeartbeat(_ p: WorkerHeartbeatParams) async throws -> [TaskID] { try await base.workerHeartbeat(p) }
+    func workerUnregister(_ id: String) async throws { try await base.workerUnregister(id) }
+    func workerList() async throws -> [WorkerInfo] { try await base.workerList() }
+    func leaderAttemptElect(_ p: LeaderElectParams) async throws -> Bool { try await base.leaderAttemptElect(p) }
+    func leaderResign(_ p: LeaderResignParams) async throws { try await base.leaderResign(p) }
+    func statsQueues(_ p: StatsQueuesParams) async throws -> [QueueStats] { try await base.statsQueues(p) }
+    func listenForWork(_ onSignal: @escaping @Sendable (WorkSignal) -> Void) async throws {
+        try await base.listenForWork(onSignal)
+    }
+}
