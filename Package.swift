@@ -115,7 +115,9 @@ let package = Package(
             dependencies: [
                 "Conveyor",
                 "ConveyorPostgres",
+                "ConveyorSQLite",
                 "ConveyorBuiltins",
+                "ConveyorDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

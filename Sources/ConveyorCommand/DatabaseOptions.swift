@@ -1,14 +1,16 @@
 import ArgumentParser
 import Conveyor
 import ConveyorPostgres
+import ConveyorSQLite
 import Foundation
 import Logging
 import PostgresNIO
 
 /// `--database` and `--schema`, and the one place that turns them into a client.
 ///
-/// Only PostgreSQL is supported so far; another driver is added in ``open(logger:maximumConnections:)``
-/// by its URL scheme.
+/// The URL's scheme picks the driver: `sqlite:` for the embedded database, `postgres://` for
+/// PostgreSQL. With no URL at all, the embedded database `./.conveyor/conveyor.db` is used,
+/// created and migrated on first use.
 struct DatabaseOptions: ParsableArguments {
     static let urlVariable = "CONVEYOR_DATABASE_URL"
     static let schemaVariable = "CONVEYOR_SCHEMA"
@@ -17,25 +19,20 @@ struct DatabaseOptions: ParsableArguments {
     @Option(
         name: .customLong("database"),
         help: ArgumentHelp(
-            "The database: postgres://user:password@host:port/database (env: \(urlVariable)).", valueName: "url")
+            "The database: sqlite:///path/to/file.db or postgres://user:password@host:port/database (env: \(urlVariable); default: sqlite:\(SQLiteURL.defaultRelativePath)).",
+            valueName: "url")
     )
     var url: String?
 
     @Option(
         help: ArgumentHelp(
-            "The schema that holds Conveyor's tables (env: \(schemaVariable); default: \(defaultSchema)).",
+            "PostgreSQL only: the schema that holds Conveyor's tables (env: \(schemaVariable); default: \(defaultSchema)).",
             valueName: "name")
     )
     var schema: String?
 
-    /// The URL from the flag or the environment, or an error that says how to give one.
-    func resolvedURL() throws -> String {
-        if let url = url ?? Self.environment(Self.urlVariable) { return url }
-        throw ConveyorError(
-            .invalidConfiguration,
-            "no database given: pass --database postgres://user:password@host:port/database or set \(Self.urlVariable)"
-        )
-    }
+    /// The URL from the flag or the environment; nil means the default embedded database.
+    var givenURL: String? { url ?? Self.environment(Self.urlVariable) }
 
     /// The schema from the flag, the environment or the default.
     var resolvedSchema: String { schema ?? Self.environment(Self.schemaVariable) ?? Self.defaultSchema }
@@ -46,7 +43,52 @@ struct DatabaseOptions: ParsableArguments {
     /// - Throws: a `ConveyorError` whose one-line description says what to fix when the URL is
     ///   missing or malformed, the server cannot be reached, or the schema name is invalid.
     func open(logger: Logger, maximumConnections: Int = 4) async throws -> OpenedDatabase {
-        let url = try PostgresURL(try resolvedURL())
+        guard let given = givenURL else {
+            return try await openSQLite(SQLiteURL.defaultDatabase(), logger: logger)
+        }
+        if SQLiteURL.isSQLiteURL(given) {
+            return try await openSQLite(try SQLiteURL(given), logger: logger)
+        }
+        let scheme = given.split(separator: ":", maxSplits: 1).first.map { $0.lowercased() } ?? ""
+        guard scheme == "postgres" || scheme == "postgresql" else {
+            throw ConveyorError(
+                .invalidConfiguration,
+                "database URL '\(given)' has an unknown scheme: use sqlite:///path/to/file.db or postgres://user:password@host:port/database"
+            )
+        }
+        return try await openPostgres(given, logger: logger, maximumConnections: maximumConnections)
+    }
+
+    /// The embedded database: created with its migrations on first use, since nothing else
+    /// shares it that could migrate it.
+    private func openSQLite(_ url: SQLiteURL, logger: Logger) async throws -> OpenedDatabase {
+        let driver = try SQLiteDriver(url: url, logger: logger)
+        do {
+            try await driver.migrate()
+        } catch {
+            await driver.close()
+            let detail = (error as? ConveyorError)?.message ?? "\(error)"
+            throw ConveyorError(
+                .invalidConfiguration, "cannot open the SQLite database at \(url.path): \(detail)", underlying: error
+            )
+        }
+        return OpenedDatabase(
+            client: ConveyorClient(driver),
+            services: [driver],
+            location: "SQLite database \(url.path)",
+            migrationStatus: {
+                MigrationStatus(
+                    current: try await driver.appliedMigrations().last, latest: SQLiteDriver.latestMigration)
+            }
+        )
+    }
+
+    private func openPostgres(
+        _ given: String, logger: Logger, maximumConnections: Int
+    ) async throws
+        -> OpenedDatabase
+    {
+        let url = try PostgresURL(given)
         let schema = resolvedSchema
         // The pool makes no connection until it runs, so the schema name is checked before the server.
         // The pool warns when queried a moment before its run() starts, which a command does by

@@ -16,17 +16,11 @@ struct CLIErrorTests {
     }
 
     @Test(
-        "without a database every command says how to give one",
-        arguments: [["migrate"], ["stats"], ["jobs", "show", "1"], ["enqueue", "sleep"], ["work"]])
-    func noDatabase(arguments: [String]) async throws {
-        let result = try await CLIProcess.run(arguments)
-        Self.expectOneLineError(result, mentioning: ["--database", "CONVEYOR_DATABASE_URL"])
-    }
-
-    @Test(
         "a malformed database URL says what is wrong with it",
         arguments: [
-            ("mysql://root@127.0.0.1/app", "is not a PostgreSQL URL"),
+            ("mysql://root@127.0.0.1/app", "has an unknown scheme: use sqlite:///path/to/file.db or postgres://"),
+            ("sqlite://", "has no file path"),
+            ("sqlite:///proc/no-such-dir/conveyor.db", "cannot create database at /proc/no-such-dir/conveyor.db"),
             ("postgres://", "has no host"),
             ("postgres://127.0.0.1/app?sslmode=sometimes", "sslmode 'sometimes'"),
         ])

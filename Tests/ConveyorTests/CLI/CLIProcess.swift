@@ -36,9 +36,10 @@ final class CLIProcess: Sendable {
 
     /// Starts `conveyor arguments…` with `environment` added to a copy of ours from which every
     /// `CONVEYOR_` variable (other than the test database's) has been removed.
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws {
         let process = Process()
         process.executableURL = try Self.executableURL()
+        if let directory { process.currentDirectoryURL = directory }
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment.filter {
             !$0.key.hasPrefix("CONVEYOR_") || $0.key.hasPrefix("CONVEYOR_TEST_")
@@ -66,9 +67,10 @@ final class CLIProcess: Sendable {
 
     /// Runs `conveyor arguments…` to its end.
     static func run(
-        _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(60)
+        _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
+        timeout: Duration = .seconds(60)
     ) async throws -> CLIResult {
-        try await CLIProcess(arguments, environment: environment).waitForExit(timeout: timeout)
+        try await CLIProcess(arguments, environment: environment, directory: directory).waitForExit(timeout: timeout)
     }
 
     /// Sends `signal` (SIGTERM by default) to the process.
