@@ -95,9 +95,17 @@ public struct ConveyorClient: Sendable {
         try await driver.taskGet(id)
     }
 
-    /// Counts per queue: available, scheduled, running, completed and failed since `since`.
-    public func queueStats(since: Date = Calendar.current.startOfDay(for: Date())) async throws -> [QueueStats] {
+    /// Counts per queue: available, scheduled, running, completed and failed since `since`
+    /// (default: midnight UTC, so every machine means the same "today").
+    public func queueStats(since: Date = ConveyorClient.startOfTodayUTC()) async throws -> [QueueStats] {
         try await driver.statsQueues(.init(since: since))
+    }
+
+    /// Midnight UTC of the current day.
+    public static func startOfTodayUTC(now: Date = Date()) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar.startOfDay(for: now)
     }
 
     /// Registered workers with their last heartbeat.
