@@ -336,25 +336,8 @@ public struct PostgresDriver: QueueDriver {
     }
 
     package func statsQueues(_ params: StatsQueuesParams) async throws -> [QueueStats] {
-        var stats: [String: QueueStats] = [:]
-        for (queue, state, count) in try await run(queries.statsQueues(since: params.since))
-            .decodeAll((String, String, Int64).self)
-        {
-            var entry = stats[queue] ?? QueueStats(queue: queue)
-            let count = Int(count)
-            switch state {
-            case "available": entry.available += count
-            case "scheduled", "blocked": entry.scheduled += count
-            case "running": entry.running += count
-            case "retryable": entry.retryable += count
-            case "completed": entry.completedToday += count
-            case "discarded", "cancelled": entry.failedToday += count
-            case "expired": entry.expiredLeases += count
-            default: break
-            }
-            stats[queue] = entry
-        }
-        return stats.values.sorted { $0.queue < $1.queue }
+        let rows = try await run(queries.statsQueues(since: params.since)).decodeAll((String, String, Int64).self)
+        return QueueStats.fromCounts(rows.map { (queue: $0.0, state: $0.1, count: Int($0.2)) })
     }
 
     static func decodeTasks(_ rows: [PostgresRow]) throws -> [TaskSnapshot] {

@@ -54,25 +54,12 @@ extension SQLiteDriver {
         let rows = try await file.read { session in
             try await session.rows(SQLiteQueries.statsQueues(since: params.since, now: Date()))
         }
-        var stats: [String: QueueStats] = [:]
-        for row in rows {
-            let cells = SQLiteCells(row)
-            let queue = try cells.string(0)
-            let count = try cells.int(2)
-            var entry = stats[queue] ?? QueueStats(queue: queue)
-            switch try cells.string(1) {
-            case "available": entry.available += count
-            case "scheduled", "blocked": entry.scheduled += count
-            case "running": entry.running += count
-            case "retryable": entry.retryable += count
-            case "completed": entry.completedToday += count
-            case "discarded", "cancelled": entry.failedToday += count
-            case "expired": entry.expiredLeases += count
-            default: break
+        return QueueStats.fromCounts(
+            try rows.map { row in
+                let cells = SQLiteCells(row)
+                return (queue: try cells.string(0), state: try cells.string(1), count: try cells.int(2))
             }
-            stats[queue] = entry
-        }
-        return stats.values.sorted { $0.queue < $1.queue }
+        )
     }
 
     /// Reads a row of ``SQLiteQueries/taskColumns``.

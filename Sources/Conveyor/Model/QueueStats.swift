@@ -27,6 +27,29 @@ public struct QueueStats: Sendable, Hashable, Codable {
     }
 }
 
+extension QueueStats {
+    /// Builds per-queue stats from `(queue, state, count)` rows, as both drivers' stats queries
+    /// return them; the state `expired` counts running tasks whose lease has expired.
+    package static func fromCounts(_ rows: some Sequence<(queue: String, state: String, count: Int)>) -> [QueueStats] {
+        var stats: [String: QueueStats] = [:]
+        for row in rows {
+            var entry = stats[row.queue] ?? QueueStats(queue: row.queue)
+            switch row.state {
+            case "available": entry.available += row.count
+            case "scheduled", "blocked": entry.scheduled += row.count
+            case "running": entry.running += row.count
+            case "retryable": entry.retryable += row.count
+            case "completed": entry.completedToday += row.count
+            case "discarded", "cancelled": entry.failedToday += row.count
+            case "expired": entry.expiredLeases += row.count
+            default: break
+            }
+            stats[row.queue] = entry
+        }
+        return stats.values.sorted { $0.queue < $1.queue }
+    }
+}
+
 /// A worker process as registered, with its last heartbeat.
 public struct WorkerInfo: Sendable, Hashable, Codable {
     public var id: String
