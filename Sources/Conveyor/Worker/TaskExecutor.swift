@@ -16,23 +16,18 @@ package struct TaskExecutor: Sendable {
     }
 
     package func execute(_ task: ClaimedTask, queue: QueueConfiguration) async -> TaskCompletion {
-        var logger = logger
-        logger[metadataKey: "task_id"] = "\(task.id)"
-        logger[metadataKey: "job_id"] = "\(task.jobID)"
-        logger[metadataKey: "queue"] = "\(task.queue)"
-        logger[metadataKey: "attempt"] = "\(task.attempt)"
-        logger[metadataKey: "kind"] = "\(task.kind)"
-
         guard let handler = registry.handler(for: task.kind) else {
             running.handlerFinished(task.id)
             let reason = "no handler is registered for task kind '\(task.kind)' on worker \(workerID)"
-            logger.error("discarding task: \(reason)")
+            taskLogger(task).error("discarding task: \(reason)")
             return completion(task, .discarded(error: attemptError(task, reason)))
         }
 
+        // The context's logger gets the task's metadata when a handler first reads it, not here:
+        // this runs for every task, and most handlers of short tasks never log.
         let context = TaskContext(
             taskID: task.id, jobID: task.jobID, kind: task.kind, queue: task.queue, owner: task.owner,
-            attempt: task.attempt, maxAttempts: task.maxAttempts, workerID: workerID, logger: logger
+            attempt: task.attempt, maxAttempts: task.maxAttempts, workerID: workerID, workerLogger: logger
         )
         let timeout = handler.timeout ?? queue.timeout
         // The handler runs in its own Task so that a timeout, a lost lease or shutdown can cancel
@@ -45,29 +40,34 @@ package struct TaskExecutor: Sendable {
             handle.cancel()
         }
         let cancelReason = running.handlerFinished(task.id)
-        let outcome = outcome(
-            of: result, task: task, cancelReason: cancelReason,
-            retryPolicy: handler.retryPolicy ?? queue.retryPolicy, logger: logger
-        )
-        return completion(task, outcome)
+        switch result {
+        case .success(let output):
+            if logger.logLevel <= .debug { taskLogger(task).debug("task completed") }
+            return completion(task, .completed(result: output))
+        case .failure(let error):
+            let outcome = outcome(
+                of: error, task: task, cancelReason: cancelReason,
+                retryPolicy: handler.retryPolicy ?? queue.retryPolicy, logger: taskLogger(task)
+            )
+            return completion(task, outcome)
+        }
     }
 
+    /// The worker's logger with the task's metadata, for the lines about one task.
+    private func taskLogger(_ task: ClaimedTask) -> Logger {
+        TaskContext.taskLogger(
+            workerLogger: logger, taskID: task.id, jobID: task.jobID, queue: task.queue, attempt: task.attempt,
+            kind: task.kind)
+    }
+
+    /// The outcome of a handler that threw.
     private func outcome(
-        of result: Result<String?, any Error>,
+        of error: any Error,
         task: ClaimedTask,
         cancelReason: CancelReason?,
         retryPolicy: RetryPolicy,
         logger: Logger
     ) -> TaskCompletion.Outcome {
-        let error: any Error
-        switch result {
-        case .success(let output):
-            logger.debug("task completed")
-            return .completed(result: output)
-        case .failure(let failure):
-            error = failure
-        }
-
         switch cancelReason {
         case .shutdown:
             logger.info("task released at shutdown")
