@@ -80,44 +80,13 @@ struct BenchCommand: AsyncParsableCommand {
 
     /// The plan the options describe.
     func plan() throws -> BenchPlan {
-        var plan = quick ? BenchPlan.quick : BenchPlan.full
-        plan.runs = runs
-        if let only {
-            plan.workloads = try only.split(separator: ",").map { name in
-                guard let workload = BenchPlan.Workload(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
-                    throw ValidationError(
-                        "--only: '\(name)' is not a workload; use enqueue, throughput, latency or scale")
-                }
-                return workload
-            }
+        do {
+            return try BenchPlan(
+                quick: quick, runs: runs, only: only, tasks: tasks, shapes: shapes, scaleShape: scaleShape,
+                seedFinished: seedFinished, seedScheduled: seedScheduled)
+        } catch let failure as BenchFailure {
+            throw ValidationError(failure.description)
         }
-        if let tasks {
-            guard tasks >= 1 else { throw ValidationError("--tasks must be at least 1") }
-            plan.drainTasks = tasks
-        }
-        if let shapes {
-            plan.shapes = try shapes.split(separator: ",").map { try Self.shape(String($0), option: "--shapes") }
-        }
-        if let scaleShape { plan.scaleShape = try Self.shape(scaleShape, option: "--scale-shape") }
-        if let seedFinished {
-            guard seedFinished >= 0 else { throw ValidationError("--seed-finished cannot be negative") }
-            plan.seedFinished = seedFinished
-        }
-        if let seedScheduled {
-            guard seedScheduled >= 0 else { throw ValidationError("--seed-scheduled cannot be negative") }
-            plan.seedScheduled = seedScheduled
-        }
-        return plan
-    }
-
-    static func shape(_ text: String, option: String) throws -> BenchPlan.WorkerShape {
-        let parts = text.trimmingCharacters(in: .whitespaces).lowercased().split(separator: "x")
-        guard parts.count == 2, let processes = Int(parts[0]), let concurrency = Int(parts[1]), processes >= 1,
-            concurrency >= 1
-        else {
-            throw ValidationError("\(option): '\(text)' is not PROCESSESxCONCURRENCY, e.g. 1x50 or 2x50")
-        }
-        return BenchPlan.WorkerShape(processes: processes, concurrency: concurrency)
     }
 
     func run() async throws {

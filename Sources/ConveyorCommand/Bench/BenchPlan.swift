@@ -1,3 +1,5 @@
+import Foundation
+
 /// How much work each workload does, and in which shapes. ``full`` is what the published figures
 /// use; ``quick`` is for iterating on the hot path.
 struct BenchPlan: Sendable {
@@ -75,5 +77,53 @@ struct BenchPlan: Sendable {
             latency: \(latencyTasks) tasks \(latencyGapMilliseconds) ms apart, worker concurrency \(latencyConcurrency)
             scale: \(seedFinished) finished + \(seedScheduled) scheduled rows, workers \(scaleShape)
             """
+    }
+}
+
+extension BenchPlan {
+    /// The plan the command-line options describe; a bad option is a ``BenchFailure`` that says
+    /// what to write instead.
+    init(
+        quick: Bool, runs: Int, only: String? = nil, tasks: Int? = nil, shapes: String? = nil,
+        scaleShape: String? = nil, seedFinished: Int? = nil, seedScheduled: Int? = nil
+    ) throws {
+        self = quick ? .quick : .full
+        guard runs >= 1 else { throw BenchFailure("--runs must be at least 1") }
+        self.runs = runs
+        if let only {
+            workloads = try only.split(separator: ",").map { name in
+                guard let workload = Workload(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                    throw BenchFailure("--only: '\(name)' is not a workload; use enqueue, throughput, latency or scale")
+                }
+                return workload
+            }
+        }
+        if let tasks {
+            guard tasks >= 1 else { throw BenchFailure("--tasks must be at least 1") }
+            drainTasks = tasks
+        }
+        if let shapes {
+            self.shapes = try shapes.split(separator: ",").map { try Self.shape(String($0), option: "--shapes") }
+        }
+        if let scaleShape { self.scaleShape = try Self.shape(scaleShape, option: "--scale-shape") }
+        if let seedFinished {
+            guard seedFinished >= 0 else { throw BenchFailure("--seed-finished cannot be negative") }
+            self.seedFinished = seedFinished
+        }
+        if let seedScheduled {
+            guard seedScheduled >= 0 else { throw BenchFailure("--seed-scheduled cannot be negative") }
+            self.seedScheduled = seedScheduled
+        }
+    }
+
+    /// Reads `PROCESSESxCONCURRENCY`, e.g. `1x50`.
+    static func shape(_ text: String, option: String) throws -> WorkerShape {
+        let parts = text.trimmingCharacters(in: .whitespaces).lowercased().split(separator: "x")
+        guard parts.count == 2, let processes = Int(parts[0]), let concurrency = Int(parts[1]), processes >= 1,
+            concurrency >= 1
+        else {
+            throw BenchFailure("\(option): '\(text)' is not PROCESSESxCONCURRENCY, e.g. 1x50 or 2x50")
+        }
+        return WorkerShape(processes: processes, concurrency: concurrency)
     }
 }
