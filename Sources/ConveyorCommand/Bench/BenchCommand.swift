@@ -45,11 +45,11 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "Worker shapes for the end-to-end runs, PROCESSESxCONCURRENCY, comma-separated (default 1x1,1x10,1x50,1x200,2x50)."
+            "Worker shapes for the end-to-end runs, PROCESSESxCONCURRENCY, comma-separated (default 1x1,1x10,1x50,1x200,1x500,2x100)."
     )
     var shapes: String?
 
-    @Option(help: "Worker shape for the scale run (default 1x50).")
+    @Option(help: "Worker shape for the scale run (default 1x200).")
     var scaleShape: String?
 
     @Option(help: "Finished rows seeded for the scale run (default 5,000,000).")

@@ -32,7 +32,7 @@ struct BenchPlan: Sendable {
     var shapes: [WorkerShape] = [
         .init(processes: 1, concurrency: 1), .init(processes: 1, concurrency: 10),
         .init(processes: 1, concurrency: 50), .init(processes: 1, concurrency: 200),
-        .init(processes: 2, concurrency: 50),
+        .init(processes: 1, concurrency: 500), .init(processes: 2, concurrency: 100),
     ]
 
     /// Latency: single tasks enqueued `latencyGapMilliseconds` apart into an idle worker.
@@ -49,7 +49,7 @@ struct BenchPlan: Sendable {
     /// Scale: rows present before the end-to-end run of `scaleShape`.
     var seedFinished = 5_000_000
     var seedScheduled = 1_000_000
-    var scaleShape = WorkerShape(processes: 1, concurrency: 50)
+    var scaleShape = WorkerShape(processes: 1, concurrency: 200)
 
     /// The published workloads, as the issue describes them.
     static let full = BenchPlan()

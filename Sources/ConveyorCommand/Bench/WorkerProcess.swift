@@ -11,11 +11,25 @@ final class WorkerProcess {
     private let exit = ExitStatus()
     let pid: Int32
 
+    /// A command to run each worker process under (`valgrind --tool=massif`, `perf record -g --`).
+    static let prefixVariable = "CONVEYOR_BENCH_WORKER_PREFIX"
+
     /// Starts `executable bench worker <arguments>` with `environment` added to ours; its stderr goes to ours.
     init(executable: URL, arguments: [String], environment: [String: String]) throws {
         let process = Process()
-        process.executableURL = executable
-        process.arguments = ["bench", "worker"] + arguments
+        // For profiling: run the worker under a tool, e.g. "valgrind --tool=callgrind" (the
+        // figures of such a run measure the tool too).
+        let prefix =
+            ProcessInfo.processInfo.environment[Self.prefixVariable].map {
+                $0.split(separator: " ").map(String.init)
+            } ?? []
+        if prefix.isEmpty {
+            process.executableURL = executable
+            process.arguments = ["bench", "worker"] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = prefix + [executable.path, "bench", "worker"] + arguments
+        }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let stdin = Pipe()
         let stdout = Pipe()

@@ -36,7 +36,8 @@ struct BenchFiguresTests {
 
     @Test("targets compare medians; memory compares the largest peak")
     func targets() {
-        let plan = BenchPlan.full
+        var plan = BenchPlan.full
+        plan.scaleShape = .init(processes: 1, concurrency: 50)
         let figures = [
             BenchFigure(id: "e2e.1x50", label: "", unit: "tasks/s", samples: [20_000, 26_000, 27_000]),
             BenchFigure(id: "e2e.1x200", label: "", unit: "tasks/s", samples: [24_000, 24_000, 24_000]),
