@@ -74,11 +74,16 @@ final class BenchRunner {
                 for percentile in ["p50", "p95", "p99", "max"] {
                     declare("latency.\(percentile)", "pickup latency \(percentile), idle worker", "ms")
                 }
+                declare("latency.enqueue.p50", "enqueue call duration p50, latency workload", "ms", inTable: false)
             case .scale:
+                let rows =
+                    "\(Self.abbreviated(plan.seedFinished)) finished + \(Self.abbreviated(plan.seedScheduled)) scheduled rows"
                 declare(
-                    "scale.\(plan.scaleShape)",
-                    "end-to-end: \(Self.describe(plan.scaleShape)), \(Self.abbreviated(plan.seedFinished)) finished + "
-                        + "\(Self.abbreviated(plan.seedScheduled)) scheduled rows", "tasks/s")
+                    "scale.\(plan.scaleShape).empty", "end-to-end: \(Self.describe(plan.scaleShape)), paired empty run",
+                    "tasks/s")
+                declare(
+                    "scale.\(plan.scaleShape)", "end-to-end: \(Self.describe(plan.scaleShape)), \(rows)", "tasks/s")
+                declare("scale.\(plan.scaleShape).ratio", "  with \(rows) / paired empty run", "%")
             }
         }
     }
