@@ -38,7 +38,9 @@ struct BenchTarget: Sendable, Codable, Hashable {
             let id = "enqueue.batch.\(size)"
             targets.append(
                 BenchTarget(
-                    label: "batch enqueue, batches of \(size)", comparison: .atLeast, threshold: 300_000,
+                    label: "batch enqueue, batches of \(BenchReport.format(Double(size), unit: ""))",
+                    comparison: .atLeast,
+                    threshold: 300_000,
                     unit: "tasks/s", measured: figure(id)?.median, source: id))
         }
         targets.append(
