@@ -15,6 +15,7 @@ struct ConveyorCommand: AsyncParsableCommand {
             """,
         subcommands: [
             // One line per subcommand, sorted; each is defined in its own file.
+            BenchCommand.self,
             DevCommand.self,
             EnqueueCommand.self,
             JobsCommand.self,

@@ -72,6 +72,13 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
         )
         configuration.options.connectTimeout = .seconds(5)
         configuration.options.maximumConnections = maximumConnections
+        // No pool keep-alive pings. With them on (postgres-nio 1.33), a connection released to
+        // the pool starts a keep-alive timer task; under Conveyor's load (hundreds to thousands of
+        // short statements a second) these piled up and a worker's resident memory grew by
+        // about 375 bytes per statement for as long as it ran. A dead idle connection still
+        // surfaces as a failed statement, which every Conveyor loop logs and retries, and idle
+        // connections beyond the minimum close after the pool's idle timeout.
+        configuration.options.keepAliveBehavior = nil
         return configuration
     }
 

@@ -11,13 +11,42 @@ public struct TaskContext: Sendable {
     public var attempt: Int
     public var maxAttempts: Int
     public var workerID: String
-    /// Carries task id, job id, queue, attempt and worker id as metadata.
-    public var logger: Logger
-    package var driver: (any QueueDriver)?
 
+    /// Carries task id, job id, queue, attempt, kind and worker id as metadata.
+    ///
+    /// Made when read (worker loggers are only decorated for handlers that log), so a handler
+    /// that logs many lines should keep it in a local.
+    public var logger: Logger {
+        get {
+            assignedLogger
+                ?? Self.taskLogger(
+                    workerLogger: workerLogger, taskID: taskID, jobID: jobID, queue: queue, attempt: attempt, kind: kind
+                )
+        }
+        set { assignedLogger = newValue }
+    }
+
+    private var workerLogger: Logger
+    private var assignedLogger: Logger?
+    /// Where progress reports go; set by the worker.
+    package var driver: (any QueueDriver)? = nil
+
+    /// A context whose logger is `logger`, as given.
     public init(
         taskID: TaskID, jobID: JobID, kind: String, queue: String, owner: String, attempt: Int,
         maxAttempts: Int, workerID: String, logger: Logger
+    ) {
+        self.init(
+            taskID: taskID, jobID: jobID, kind: kind, queue: queue, owner: owner, attempt: attempt,
+            maxAttempts: maxAttempts, workerID: workerID, workerLogger: logger
+        )
+        self.assignedLogger = logger
+    }
+
+    /// A context whose logger is the worker's, with the task's metadata added when first read.
+    package init(
+        taskID: TaskID, jobID: JobID, kind: String, queue: String, owner: String, attempt: Int,
+        maxAttempts: Int, workerID: String, workerLogger: Logger
     ) {
         self.taskID = taskID
         self.jobID = jobID
@@ -27,7 +56,8 @@ public struct TaskContext: Sendable {
         self.attempt = attempt
         self.maxAttempts = maxAttempts
         self.workerID = workerID
-        self.logger = logger
+        self.workerLogger = workerLogger
+        self.assignedLogger = nil
     }
 
     /// True when this is the last attempt the task has.
@@ -49,5 +79,20 @@ public struct TaskContext: Sendable {
         if !stored {
             logger.warning("progress not stored: the task is no longer held by this attempt")
         }
+    }
+
+    /// `workerLogger` (which carries the worker id) with one task's metadata, set in one write:
+    /// a log handler may do work on every metadata change (swift-log's `StreamLogHandler`
+    /// re-renders all of it).
+    package static func taskLogger(
+        workerLogger: Logger, taskID: TaskID, jobID: JobID, queue: String, attempt: Int, kind: String
+    ) -> Logger {
+        var logger = workerLogger
+        let metadata: Logger.Metadata = [
+            "task_id": "\(taskID)", "job_id": "\(jobID)", "queue": "\(queue)", "attempt": "\(attempt)",
+            "kind": "\(kind)",
+        ]
+        logger.handler.metadata.merge(metadata) { _, new in new }
+        return logger
     }
 }

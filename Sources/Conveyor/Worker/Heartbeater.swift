@@ -41,6 +41,9 @@ package struct Heartbeater: Sendable {
     }
 
     /// Extends leases once; returns the tasks found lost, whose handlers were cancelled.
+    ///
+    /// A task missing from the answer whose handler has already returned is not lost: its outcome
+    /// was written while the heartbeat ran (or will be refused by the fenced write, which says so).
     @discardableResult
     package func runOnce() async throws -> [TaskID] {
         let ids = running.ids
@@ -49,12 +52,11 @@ package struct Heartbeater: Sendable {
         let held = Set(
             try await driver.workerHeartbeat(.init(worker: worker, taskIDs: ids, leaseDuration: leaseDuration))
         )
-        let lost = ids.filter { !held.contains($0) }
-        for id in lost {
-            running.cancel(id, reason: .leaseLost)
-        }
+        let lost = ids.filter { !held.contains($0) && running.cancel($0, reason: .leaseLost) }
         if !lost.isEmpty {
-            logger.warning("tasks no longer held by this worker", metadata: ["count": "\(lost.count)"])
+            logger.warning(
+                "tasks no longer held by this worker; their handlers were cancelled",
+                metadata: ["count": "\(lost.count)"])
         }
         return lost
     }

@@ -3,7 +3,18 @@ import Metrics
 import Synchronization
 
 /// Claims tasks of one queue up to its free slots and runs each in a child task.
+///
+/// Events (a task finished, a wake-up, stop) are collected in a mailbox and applied all at once
+/// before each decision, so the claim after a burst of short tasks asks for every slot they
+/// freed, in one statement.
 package final class Producer: Sendable {
+    /// Events that arrived since the producer last looked.
+    private struct Mailbox {
+        var finished = 0
+        var wake = false
+        var stop = false
+    }
+
     let queue: QueueConfiguration
     private let driver: any QueueDriver
     private let executor: TaskExecutor
@@ -12,18 +23,20 @@ package final class Producer: Sendable {
     private let workerID: String
     private let leaseDuration: Duration
     private let pollInterval: Duration
+    /// How long a small claim waits for more slots to free while other tasks run.
+    private let batchingDelay: Duration
     private let logger: Logger
-    private let events: AsyncStream<ProducerState.Event>
-    private let continuation: AsyncStream<ProducerState.Event>.Continuation
+    private let mailbox = Mutex(Mailbox())
+    private let signal = WakeSignal()
     private let claimedCounter: Counter
-    /// Set by `stop()` at once, so a claim in flight when shutdown begins is not acted on; the
-    /// `.stop` event alone would only be seen after that claim's tasks had started.
+    /// Set by `stop()` and never cleared, so a claim in flight when shutdown begins is not acted
+    /// on: the mailbox's stop is only seen after that claim's tasks would have started.
     private let stopped = Mutex(false)
 
     package init(
         queue: QueueConfiguration, driver: any QueueDriver, executor: TaskExecutor, completer: Completer,
         running: RunningTasks, workerID: String, leaseDuration: Duration, pollInterval: Duration,
-        logger: Logger
+        batchingDelay: Duration = .milliseconds(5), logger: Logger
     ) {
         self.queue = queue
         self.driver = driver
@@ -33,32 +46,70 @@ package final class Producer: Sendable {
         self.workerID = workerID
         self.leaseDuration = leaseDuration
         self.pollInterval = pollInterval
+        self.batchingDelay = batchingDelay
         var logger = logger
         logger[metadataKey: "queue"] = "\(queue.name)"
         self.logger = logger
-        (events, continuation) = AsyncStream.makeStream(of: ProducerState.Event.self)
         self.claimedCounter = Counter(label: "conveyor_tasks_claimed_total", dimensions: [("queue", queue.name)])
     }
 
     /// New work may be waiting: claim at the next chance.
-    package func wake() { continuation.yield(.wake) }
+    package func wake() {
+        mailbox.withLock { $0.wake = true }
+        signal.fire()
+    }
 
     /// Stop claiming; `run()` returns once running tasks are done.
     package func stop() {
         stopped.withLock { $0 = true }
-        continuation.yield(.stop)
+        mailbox.withLock { $0.stop = true }
+        signal.fire()
     }
 
     private var isStopped: Bool { stopped.withLock { $0 } }
 
+    private func finished() {
+        mailbox.withLock { $0.finished += 1 }
+        signal.fire()
+    }
+
+    /// Applies every event that arrived since the last look.
+    private func applyMailbox(to state: inout ProducerState) {
+        let mail = mailbox.withLock { mailbox -> Mailbox in
+            defer { mailbox = Mailbox() }
+            return mailbox
+        }
+        for _ in 0..<mail.finished { state.handle(.finished) }
+        if mail.wake { state.handle(.wake) }
+        if mail.stop { state.handle(.stop) }
+    }
+
     package func run() async {
         var state = ProducerState(capacity: queue.concurrency)
-        var iterator = events.makeAsyncIterator()
+        var signals = signal.stream.makeAsyncIterator()
+        var batchingDeadline: ContinuousClock.Instant?
         await withDiscardingTaskGroup { group in
             group.addTask { await self.pollLoop() }
-            while !state.isDone {
-                if isStopped { state.handle(.stop) }
+            while true {
+                applyMailbox(to: &state)
+                if state.isDone { break }
                 if let limit = state.claimLimit {
+                    if state.claimWouldBeSmall {
+                        let now = ContinuousClock.now
+                        let deadline = batchingDeadline ?? now.advanced(by: batchingDelay)
+                        if batchingDeadline == nil {
+                            batchingDeadline = deadline
+                            group.addTask { [signal] in
+                                try? await Task.sleep(until: deadline, clock: .continuous)
+                                signal.fire()
+                            }
+                        }
+                        if now < deadline {
+                            guard await signals.next() != nil else { break }
+                            continue
+                        }
+                    }
+                    batchingDeadline = nil
                     do {
                         let tasks = try await driver.taskClaim(
                             .init(queue: queue.name, limit: limit, workerID: workerID, leaseDuration: leaseDuration)
@@ -78,7 +129,7 @@ package final class Producer: Sendable {
                             group.addTask {
                                 let completion = await self.executor.execute(task, queue: self.queue)
                                 self.completer.submit(completion)
-                                self.continuation.yield(.finished)
+                                self.finished()
                             }
                         }
                         continue
@@ -88,8 +139,7 @@ package final class Producer: Sendable {
                         logger.error("claiming tasks failed", metadata: ["error": "\(String(reflecting: error))"])
                     }
                 }
-                guard let event = await iterator.next() else { break }
-                state.handle(event)
+                guard await signals.next() != nil else { break }
             }
             group.cancelAll()
         }
@@ -114,7 +164,7 @@ package final class Producer: Sendable {
             } catch {
                 return
             }
-            continuation.yield(.wake)
+            wake()
         }
     }
 }

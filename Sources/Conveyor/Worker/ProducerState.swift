@@ -3,6 +3,10 @@
 /// The producer claims up to its free slots when the queue may hold more work: after a wake-up
 /// (a notification or a poll tick) or after a claim that came back full. A claim that came back
 /// short means the queue is drained, so the producer waits for the next wake-up.
+///
+/// Claims are batched: while other tasks still run, a claim that would fill fewer than half the
+/// slots waits (up to the producer's batching delay) for more slots to free, so that short tasks
+/// are claimed many per statement instead of one per statement.
 package struct ProducerState: Sendable, Hashable {
     package enum Event: Sendable, Hashable {
         /// New work may be available (notification, poll tick).
@@ -14,6 +18,8 @@ package struct ProducerState: Sendable, Hashable {
     }
 
     package let capacity: Int
+    /// A claim smaller than this waits for more slots while other tasks run.
+    package let batchThreshold: Int
     package private(set) var running = 0
     package private(set) var mayHaveWork = true
     package private(set) var stopping = false
@@ -21,12 +27,20 @@ package struct ProducerState: Sendable, Hashable {
     package init(capacity: Int) {
         precondition(capacity > 0, "a producer needs a capacity of at least 1")
         self.capacity = capacity
+        self.batchThreshold = max(1, capacity / 2)
     }
 
     /// How many tasks to claim now, or nil when the producer should wait for an event.
     package var claimLimit: Int? {
         guard !stopping, mayHaveWork, running < capacity else { return nil }
         return capacity - running
+    }
+
+    /// Whether the claim of ``claimLimit`` is small enough, with other tasks still running, that it
+    /// should wait a little for more slots to free.
+    package var claimWouldBeSmall: Bool {
+        guard let limit = claimLimit else { return false }
+        return running > 0 && limit < batchThreshold
     }
 
     /// Records a claim's answer.

@@ -70,15 +70,19 @@ package final class RunningTasks: Sendable {
         }
     }
 
-    /// Cancels the handler of a task, once, with a reason.
-    package func cancel(_ id: TaskID, reason: CancelReason) {
-        let handle = entries.withLock { entries -> Task<String?, any Error>? in
-            guard var entry = entries[id], !entry.finished, entry.cancelReason == nil else { return nil }
+    /// Cancels the handler of a task, once, with a reason. Returns false when there was nothing to
+    /// cancel: the handler had already returned (its outcome may be written already) or was
+    /// cancelled before.
+    @discardableResult
+    package func cancel(_ id: TaskID, reason: CancelReason) -> Bool {
+        let (cancelled, handle) = entries.withLock { entries -> (Bool, Task<String?, any Error>?) in
+            guard var entry = entries[id], !entry.finished, entry.cancelReason == nil else { return (false, nil) }
             entry.cancelReason = reason
             entries[id] = entry
-            return entry.handle
+            return (true, entry.handle)
         }
         handle?.cancel()
+        return cancelled
     }
 
     /// Cancels every running handler, for shutdown.

@@ -22,29 +22,30 @@ package struct TaskExecutor: Sendable {
     }
 
     package func execute(_ task: ClaimedTask, queue: QueueConfiguration) async -> TaskCompletion {
-        var logger = logger
-        logger[metadataKey: "task_id"] = "\(task.id)"
-        logger[metadataKey: "job_id"] = "\(task.jobID)"
-        logger[metadataKey: "queue"] = "\(task.queue)"
-        logger[metadataKey: "attempt"] = "\(task.attempt)"
-        logger[metadataKey: "kind"] = "\(task.kind)"
-
         guard let handler = registry.handler(for: task.kind) else {
             running.handlerFinished(task.id)
             let reason = "no handler is registered for task kind '\(task.kind)' on worker \(workerID)"
-            logger.error("discarding task: \(reason)")
+            taskLogger(task).error("discarding task: \(reason)")
             return completion(task, .discarded(error: attemptError(task, reason)))
         }
 
+        // The context's logger gets the task's metadata when a handler first reads it, not here:
+        // this runs for every task, and most handlers of short tasks never log.
         var context = TaskContext(
             taskID: task.id, jobID: task.jobID, kind: task.kind, queue: task.queue, owner: task.owner,
-            attempt: task.attempt, maxAttempts: task.maxAttempts, workerID: workerID, logger: logger
+            attempt: task.attempt, maxAttempts: task.maxAttempts, workerID: workerID, workerLogger: logger
         )
         context.driver = driver
         let timeout = handler.timeout ?? queue.timeout
         // The handler runs in its own Task so that a timeout, a lost lease or shutdown can cancel
-        // exactly this handler; this child awaits it, so it never outlives the worker.
-        let handle = Task { try await handler.run(task.input, context) }
+        // exactly this handler; this child awaits it, so it never outlives the worker. The Task
+        // starts on this thread (the child only waits for it), saving a thread hop per task.
+        let handle: Task<String?, any Error>
+        if #available(macOS 26, iOS 26, tvOS 26, watchOS 26, visionOS 26, *) {
+            handle = Task.immediate { try await handler.run(task.input, context) }
+        } else {
+            handle = Task { try await handler.run(task.input, context) }
+        }
         running.attach(task.id, handle: handle, timeout: timeout)
         let result = await withTaskCancellationHandler {
             await handle.result
@@ -52,35 +53,40 @@ package struct TaskExecutor: Sendable {
             handle.cancel()
         }
         let cancelReason = running.handlerFinished(task.id)
-        let outcome = outcome(
-            of: result, task: task, cancelReason: cancelReason,
-            retryPolicy: handler.retryPolicy ?? queue.retryPolicy, logger: logger
-        )
-        return completion(task, outcome)
-    }
-
-    private func outcome(
-        of result: Result<String?, any Error>,
-        task: ClaimedTask,
-        cancelReason: CancelReason?,
-        retryPolicy: RetryPolicy,
-        logger: Logger
-    ) -> TaskCompletion.Outcome {
-        let error: any Error
         switch result {
         case .success(let output):
             if let output, output.utf8.count > maxResultBytes {
                 let reason =
                     "the result is \(output.utf8.count) bytes, over the \(maxResultBytes)-byte limit: store it as an artifact and return its name"
-                logger.error("task discarded: \(reason)")
-                return .discarded(error: attemptError(task, reason))
+                taskLogger(task).error("task discarded: \(reason)")
+                return completion(task, .discarded(error: attemptError(task, reason)))
             }
-            logger.debug("task completed")
-            return .completed(result: output)
-        case .failure(let failure):
-            error = failure
+            if logger.logLevel <= .debug { taskLogger(task).debug("task completed") }
+            return completion(task, .completed(result: output))
+        case .failure(let error):
+            let outcome = outcome(
+                of: error, task: task, cancelReason: cancelReason,
+                retryPolicy: handler.retryPolicy ?? queue.retryPolicy, logger: taskLogger(task)
+            )
+            return completion(task, outcome)
         }
+    }
 
+    /// The worker's logger with the task's metadata, for the lines about one task.
+    private func taskLogger(_ task: ClaimedTask) -> Logger {
+        TaskContext.taskLogger(
+            workerLogger: logger, taskID: task.id, jobID: task.jobID, queue: task.queue, attempt: task.attempt,
+            kind: task.kind)
+    }
+
+    /// The outcome of a handler that threw.
+    private func outcome(
+        of error: any Error,
+        task: ClaimedTask,
+        cancelReason: CancelReason?,
+        retryPolicy: RetryPolicy,
+        logger: Logger
+    ) -> TaskCompletion.Outcome {
         switch cancelReason {
         case .shutdown:
             logger.info("task released at shutdown")
