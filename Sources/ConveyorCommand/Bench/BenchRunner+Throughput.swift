@@ -84,7 +84,7 @@ extension BenchRunner {
     /// Starts a `conveyor bench worker` process on `database`; the URL goes in its environment so
     /// that a password never shows in the process list.
     func startWorker(_ database: any BenchDatabase, concurrency: Int, recordLatency: Bool) throws -> WorkerProcess {
-        var arguments = ["--database", database.id, "--concurrency", "\(concurrency)"]
+        var arguments = ["--run-database", database.id, "--concurrency", "\(concurrency)"]
         if recordLatency { arguments.append("--record-latency") }
         return try WorkerProcess(
             executable: executable, arguments: arguments,

@@ -18,7 +18,7 @@ struct BenchWorkerCommand: AsyncParsableCommand {
     /// Where the coordinator puts the database URL, so it never shows in the process list.
     static let databaseURLVariable = "CONVEYOR_BENCH_DATABASE_URL"
 
-    @Option(help: "The database made for this run (a PostgreSQL schema).")
+    @Option(name: .customLong("run-database"), help: "The database made for this run (a PostgreSQL schema).")
     var database: String
 
     @Option(help: "Tasks this worker runs at once.")
