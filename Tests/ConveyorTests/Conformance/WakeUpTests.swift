@@ -4,9 +4,9 @@ import Testing
 
 @Suite("Waking up for new work", .timeLimit(.minutes(3)))
 struct WakeUpTests {
-    @Test("with notifications off, tasks are still picked up by polling")
-    func pollingWithoutListen() async throws {
-        try await PostgresFixture.withSchema { client, _ in
+    @Test("with notifications off, tasks are still picked up by polling", arguments: TestDriver.allCases)
+    func pollingWithoutListen(driver: TestDriver) async throws {
+        try await driver.withDatabase { client in
             let log = ExecutionLog()
             var configuration = WorkerConfiguration.fast(listen: false)
             configuration.pollInterval = .milliseconds(100)
@@ -23,9 +23,9 @@ struct WakeUpTests {
         }
     }
 
-    @Test("with a long poll interval, a notification wakes an idle worker")
-    func notificationWakesWorker() async throws {
-        try await PostgresFixture.withSchema { client, _ in
+    @Test("with a long poll interval, a notification wakes an idle worker", arguments: TestDriver.allCases)
+    func notificationWakesWorker(driver: TestDriver) async throws {
+        try await driver.withDatabase { client in
             let log = ExecutionLog()
             var configuration = WorkerConfiguration.fast()
             configuration.pollInterval = .seconds(3600)

@@ -6,9 +6,11 @@ import Testing
 
 @Suite("Leases", .timeLimit(.minutes(3)))
 struct LeaseTests {
-    @Test("a handler whose task was rescued elsewhere is cancelled, and its late outcome changes nothing")
-    func lostLeaseCancelsHandler() async throws {
-        try await PostgresFixture.withSchema { client, driver in
+    @Test(
+        "a handler whose task was rescued elsewhere is cancelled, and its late outcome changes nothing",
+        arguments: TestDriver.allCases)
+    func lostLeaseCancelsHandler(driver: TestDriver) async throws {
+        try await driver.withDatabase { client in
             let cancelled = Mutex(false)
             let started = Mutex(false)
             var registry = TaskRegistry()
@@ -41,13 +43,12 @@ struct LeaseTests {
             #expect(task.state == .retryable)
             #expect(task.errors.count == 1)
             #expect(task.errors.first?.error.contains("lease expired") == true)
-            _ = driver
         }
     }
 
-    @Test("a handler that outlives its timeout is cancelled and retried")
-    func timeout() async throws {
-        try await PostgresFixture.withSchema { client, _ in
+    @Test("a handler that outlives its timeout is cancelled and retried", arguments: TestDriver.allCases)
+    func timeout(driver: TestDriver) async throws {
+        try await driver.withDatabase { client in
             struct Slow: TaskDefinition {
                 static let name = "slow"
                 static let queue = Scripted.queue

@@ -5,9 +5,11 @@ import Testing
 
 @Suite("Graceful shutdown", .timeLimit(.minutes(3)))
 struct GracefulShutdownTests {
-    @Test("running tasks finish within the deadline; those that cannot are released and completed by another worker")
-    func finishesOrReleases() async throws {
-        try await PostgresFixture.withSchema { client, _ in
+    @Test(
+        "running tasks finish within the deadline; those that cannot are released and completed by another worker",
+        arguments: TestDriver.allCases)
+    func finishesOrReleases(driver: TestDriver) async throws {
+        try await driver.withDatabase { client in
             let short = try await client.enqueueMany(
                 (0..<3).map { _ in Scripted(action: .sleep, milliseconds: 50) }, options: .init(maxAttempts: 1)
             )
