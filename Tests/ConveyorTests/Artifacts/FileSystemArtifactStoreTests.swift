@@ -3,7 +3,7 @@ import ConveyorArtifacts
 import Foundation
 import Testing
 
-@Suite("Filesystem artifact store")
+@Suite("Filesystem artifact store", .timeLimit(.minutes(3)))
 struct FileSystemArtifactStoreTests {
     static let helloSHA256 = "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"
 

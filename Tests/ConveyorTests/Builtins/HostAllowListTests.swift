@@ -1,7 +1,7 @@
 import ConveyorBuiltins
 import Testing
 
-@Suite("Host allow-list")
+@Suite("Host allow-list", .timeLimit(.minutes(3)))
 struct HostAllowListTests {
     @Test("hosts, host:port and wildcards match as documented")
     func matches() throws {

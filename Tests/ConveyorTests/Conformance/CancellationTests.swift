@@ -4,7 +4,7 @@ import Foundation
 import Synchronization
 import Testing
 
-@Suite("Cancelled callers")
+@Suite("Cancelled callers", .timeLimit(.minutes(3)))
 struct CancellationTests {
     @Test(
         "a caller cancelled in the middle of driver operations leaves no transaction open and the driver usable",

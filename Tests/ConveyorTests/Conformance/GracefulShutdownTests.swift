@@ -80,7 +80,7 @@ struct ShutdownRaceTests {
     }
 }
 
-@Suite("Running tasks registry")
+@Suite("Running tasks registry", .timeLimit(.minutes(3)))
 struct RunningTasksTests {
     @Test("an old attempt's outcome does not forget the task's new attempt")
     func removeMatchesAttempt() {

@@ -3,7 +3,7 @@ import ConveyorTesting
 import Foundation
 import Testing
 
-@Suite("Idempotency keys")
+@Suite("Idempotency keys", .timeLimit(.minutes(3)))
 struct IdempotencyTests {
     @Test("concurrent enqueues with one key create one job and all return it", arguments: TestDriver.allCases)
     func concurrentEnqueues(driver: TestDriver) async throws {

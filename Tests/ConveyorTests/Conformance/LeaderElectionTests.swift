@@ -3,7 +3,7 @@ import ConveyorTesting
 import Foundation
 import Testing
 
-@Suite("Leader election")
+@Suite("Leader election", .timeLimit(.minutes(3)))
 struct LeaderElectionTests {
     @Test(
         "one of two contenders wins; the seat is kept by re-election and taken over after expiry",

@@ -2,7 +2,7 @@ import Testing
 
 @testable import Conveyor
 
-@Suite("Producer claim decisions")
+@Suite("Producer claim decisions", .timeLimit(.minutes(3)))
 struct ProducerStateTests {
     @Test("the first claim asks for every slot; a full claim waits for slots to free")
     func firstClaimFillsEverySlot() {
