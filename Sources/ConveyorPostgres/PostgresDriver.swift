@@ -78,6 +78,13 @@ public struct PostgresDriver: QueueDriver {
     }
 
     static func wrap(_ error: PSQLError) -> ConveyorError {
+        // A deadlock or serialization failure says nothing about the statement: running it again
+        // succeeds, so callers that retry on an unavailable database retry it.
+        if let state = error.serverInfo?[.sqlState], state == "40P01" || state == "40001" {
+            return ConveyorError(
+                .databaseUnavailable, "PostgreSQL: \(error.serverInfo?[.message] ?? state); try again",
+                underlying: error)
+        }
         if let message = error.serverInfo?[.message] {
             return ConveyorError(.databaseFailure, "PostgreSQL: \(message)", underlying: error)
         }
@@ -269,7 +276,7 @@ public struct PostgresDriver: QueueDriver {
                 completedBefore: params.completedBefore, failedBefore: params.failedBefore, limit: params.limit
             )
         )
-        for (tasks, _) in try rows.decodeAll((Int64, Int64).self) { return Int(tasks) }
+        for (tasks, _, _) in try rows.decodeAll((Int64, Int64, Int64).self) { return Int(tasks) }
         return 0
     }
 
@@ -314,7 +321,7 @@ public struct PostgresDriver: QueueDriver {
     }
 
     /// Columns in ``PostgresQueries/taskColumns``.
-    static let taskColumnCount = 20
+    static let taskColumnCount = 23
 
     package func workerUnregister(_ workerID: String) async throws {
         try await run(queries.workerUnregister(workerID))
@@ -366,6 +373,9 @@ public struct PostgresDriver: QueueDriver {
             )
             task.progress = try cells[18].decode(Int16?.self).map(Int.init)
             task.progressMessage = try cells[19].decode(String?.self)
+            task.name = try cells[20].decode(String?.self)
+            task.redrivenAt = try cells[21].decode(Date?.self)
+            task.dependsOn = try cells[22].decode([Int64].self).map { TaskID($0) }
             tasks.append(task)
         }
         return tasks

@@ -106,5 +106,101 @@ enum PostgresMigrations {
                 "ALTER TABLE {schema}.tasks ADD COLUMN progress smallint, ADD COLUMN progress_message text"
             ]
         ),
+        Migration(
+            version: 3,
+            name: "dependencies, redrive, artifacts",
+            statements: [
+                // `blockers` counts the dependencies not yet completed: a blocked task becomes
+                // available when it reaches 0. `attempt_budget` is the max attempts given at enqueue,
+                // which a redrive grants again.
+                """
+                ALTER TABLE {schema}.tasks
+                    ADD COLUMN name text,
+                    ADD COLUMN blockers integer NOT NULL DEFAULT 0,
+                    ADD COLUMN attempt_budget smallint,
+                    ADD COLUMN redriven_at timestamptz
+                """,
+                "CREATE UNIQUE INDEX tasks_job_name ON {schema}.tasks (job_id, name) WHERE name IS NOT NULL",
+                """
+                CREATE TABLE {schema}.task_dependencies (
+                    depends_on bigint NOT NULL,
+                    task_id bigint NOT NULL,
+                    PRIMARY KEY (depends_on, task_id)
+                )
+                """,
+                "CREATE INDEX task_dependencies_task ON {schema}.task_dependencies (task_id)",
+                // When a task of a multi-task job completes, its dependents lose a blocker (the row
+                // lock of UPDATE makes concurrent completions count exactly) and those at 0 become
+                // available, with a wake-up for their queue. When it is discarded or cancelled, every
+                // blocked task that depends on it, directly or not, is cancelled with the reason.
+                // A trigger, so every path that finishes a task (completion, rescue, cancellation)
+                // does this in its own transaction; single-task jobs (job_id = id) never fire it.
+                """
+                CREATE FUNCTION {schema}.task_settled() RETURNS trigger LANGUAGE plpgsql AS $fn$
+                DECLARE
+                    woken text;
+                BEGIN
+                    IF NEW.state = 'completed' THEN
+                        FOR woken IN
+                            WITH unblocked AS (
+                                UPDATE {schema}.tasks t
+                                SET blockers = t.blockers - 1,
+                                    state = (CASE WHEN t.blockers > 1 THEN 'blocked'
+                                                  WHEN t.run_at > now() THEN 'scheduled'
+                                                  ELSE 'available' END)::{schema}.task_state
+                                FROM {schema}.task_dependencies d
+                                WHERE d.depends_on = NEW.id AND t.id = d.task_id AND t.state = 'blocked'
+                                RETURNING t.queue, t.state
+                            )
+                            SELECT DISTINCT queue FROM unblocked WHERE state = 'available'
+                        LOOP
+                            PERFORM pg_notify('{schema}_work', woken);
+                        END LOOP;
+                    ELSE
+                        WITH RECURSIVE doomed(id) AS (
+                            SELECT d.task_id FROM {schema}.task_dependencies d WHERE d.depends_on = NEW.id
+                            UNION
+                            SELECT d.task_id FROM {schema}.task_dependencies d JOIN doomed ON d.depends_on = doomed.id
+                        )
+                        UPDATE {schema}.tasks t
+                        SET state = 'cancelled',
+                            finished_at = now(),
+                            errors = t.errors || jsonb_build_array(jsonb_build_object(
+                                'attempt', t.attempt,
+                                'at', extract(epoch FROM now()),
+                                'error', 'cancelled: task ' || NEW.id || coalesce(' (' || NEW.name || ')', '')
+                                    || ', which it depends on, was ' || NEW.state::text))
+                        FROM doomed
+                        WHERE t.id = doomed.id AND t.state = 'blocked';
+                    END IF;
+                    RETURN NULL;
+                END
+                $fn$
+                """,
+                """
+                CREATE TRIGGER tasks_settled AFTER UPDATE OF state ON {schema}.tasks
+                FOR EACH ROW
+                WHEN (NEW.job_id <> NEW.id AND OLD.state IS DISTINCT FROM NEW.state
+                      AND NEW.state IN ('completed', 'discarded', 'cancelled'))
+                EXECUTE FUNCTION {schema}.task_settled()
+                """,
+                """
+                CREATE TABLE {schema}.artifacts (
+                    task_id bigint NOT NULL,
+                    name text NOT NULL,
+                    job_id bigint NOT NULL,
+                    owner text NOT NULL,
+                    storage_key text NOT NULL,
+                    content_type text NOT NULL,
+                    size bigint NOT NULL,
+                    sha256 text NOT NULL,
+                    attempt smallint NOT NULL,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (task_id, name)
+                )
+                """,
+                "CREATE INDEX artifacts_job ON {schema}.artifacts (job_id)",
+            ]
+        ),
     ]
 }

@@ -14,12 +14,16 @@ struct PostgresQueries: Sendable {
     /// Stands for "now" in arrays of run times, which cannot hold NULL.
     static let now = Date(timeIntervalSince1970: 0)
 
-    static let taskColumns = """
+    /// What a snapshot of a task reads; ``PostgresDriver/taskColumnCount`` columns.
+    var taskColumns: String {
+        """
         tasks.id, tasks.job_id, tasks.kind, tasks.queue, tasks.owner, tasks.state::text, tasks.priority,
         tasks.attempt, tasks.max_attempts, tasks.input::text, tasks.result::text, tasks.errors::text, tasks.run_at,
         tasks.worker_id, tasks.lease_expires_at, tasks.created_at, tasks.attempted_at, tasks.finished_at,
-        tasks.progress, tasks.progress_message
+        tasks.progress, tasks.progress_message, tasks.name, tasks.redriven_at,
+        array(SELECT d.depends_on FROM \(schema).task_dependencies d WHERE d.task_id = tasks.id ORDER BY 1)
         """
+    }
 
     // MARK: Migrations
 
@@ -64,10 +68,10 @@ struct PostgresQueries: Sendable {
                 AS u(kind, queue, input, priority, run_at, max_attempts)
         ), inserted AS (
             INSERT INTO \(unescaped: schema).tasks
-                (id, job_id, owner, kind, queue, state, priority, input, max_attempts, run_at)
+                (id, job_id, owner, kind, queue, state, priority, input, max_attempts, attempt_budget, run_at)
             SELECT id, id, \(owner), kind, queue,
                    (CASE WHEN run_at > now() THEN 'scheduled' ELSE 'available' END)::\(unescaped: schema).task_state,
-                   priority, input::jsonb, max_attempts, greatest(run_at, now())
+                   priority, input::jsonb, max_attempts, max_attempts, greatest(run_at, now())
             FROM input
             RETURNING id, queue, state
         ), notified AS (
@@ -78,6 +82,8 @@ struct PostgresQueries: Sendable {
         """
     }
 
+    /// The job row, its tasks and their dependencies in one statement. A task with dependencies
+    /// starts `blocked`, counting them in `blockers`.
     func jobInsert(owner: String, kind: String, idempotencyKey: String?, tasks: TaskInsertColumns) -> PostgresQuery {
         """
         WITH job AS (
@@ -88,21 +94,32 @@ struct PostgresQueries: Sendable {
         ), input AS (
             SELECT nextval('\(unescaped: schema).ids') AS id, job.id AS job_id, u.*
             FROM job, unnest(\(tasks.kinds)::text[], \(tasks.queues)::text[], \(tasks.inputs)::text[],
-                        \(tasks.priorities)::int2[], \(tasks.runAts)::timestamptz[], \(tasks.maxAttempts)::int2[])
-                AS u(kind, queue, input, priority, run_at, max_attempts)
+                        \(tasks.priorities)::int2[], \(tasks.runAts)::timestamptz[], \(tasks.maxAttempts)::int2[],
+                        \(tasks.names)::text[], \(tasks.blockers)::int4[])
+                WITH ORDINALITY AS u(kind, queue, input, priority, run_at, max_attempts, name, blockers, ord)
         ), inserted AS (
             INSERT INTO \(unescaped: schema).tasks
-                (id, job_id, owner, kind, queue, state, priority, input, max_attempts, run_at)
+                (id, job_id, owner, kind, queue, state, priority, input, max_attempts, attempt_budget, run_at, name,
+                 blockers)
             SELECT id, job_id, \(owner), kind, queue,
-                   (CASE WHEN run_at > now() THEN 'scheduled' ELSE 'available' END)::\(unescaped: schema).task_state,
-                   priority, input::jsonb, max_attempts, greatest(run_at, now())
+                   (CASE WHEN blockers > 0 THEN 'blocked' WHEN run_at > now() THEN 'scheduled' ELSE 'available' END)
+                       ::\(unescaped: schema).task_state,
+                   priority, input::jsonb, max_attempts, max_attempts, greatest(run_at, now()), NULLIF(name, ''),
+                   blockers
             FROM input
             RETURNING id, queue, state
+        ), dependencies AS (
+            INSERT INTO \(unescaped: schema).task_dependencies (task_id, depends_on)
+            SELECT a.id, b.id
+            FROM unnest(\(tasks.dependencyTasks)::int8[], \(tasks.dependencyTargets)::int8[]) AS d(task_ord, on_ord)
+            JOIN input a ON a.ord = d.task_ord JOIN input b ON b.ord = d.on_ord
+            RETURNING 1
         ), notified AS (
             SELECT pg_notify('\(unescaped: workChannel)', queue)
             FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'available') AS queues
         )
-        SELECT (SELECT id FROM job), array(SELECT id FROM inserted ORDER BY id), (SELECT count(*) FROM notified)
+        SELECT (SELECT id FROM job), array(SELECT id FROM inserted ORDER BY id), (SELECT count(*) FROM notified),
+               (SELECT count(*) FROM dependencies)
         """
     }
 
@@ -177,6 +194,213 @@ struct PostgresQueries: Sendable {
         """
     }
 
+    // MARK: Run-time fan-out
+
+    /// Locks the completing task, if this attempt still holds it, and names its job.
+    func taskFanOutLock(id: Int64, attempt: Int16) -> PostgresQuery {
+        """
+        SELECT job_id, owner FROM \(unescaped: schema).tasks
+        WHERE id = \(id) AND attempt = \(attempt) AND state = 'running'
+        FOR UPDATE
+        """
+    }
+
+    /// The job's tasks with these names, locked so that none of them finishes until the added
+    /// tasks and their dependency rows are committed: a dependency that completes afterwards then
+    /// finds its new dependents.
+    func taskFanOutNamed(jobID: Int64, names: [String]) -> PostgresQuery {
+        """
+        SELECT id, name, state::text FROM \(unescaped: schema).tasks
+        WHERE job_id = \(jobID) AND name = ANY(\(names)::text[])
+        ORDER BY id
+        FOR SHARE
+        """
+    }
+
+    /// Inserts tasks into an existing job, each with its state and blocker count worked out, and
+    /// their dependencies: on tasks of the same insert (by position) and on existing tasks (by id).
+    func taskFanOutInsert(
+        jobID: Int64, owner: String, tasks: TaskInsertColumns, states: [String], existingTasks: [Int64],
+        existingTargets: [Int64]
+    ) -> PostgresQuery {
+        """
+        WITH input AS (
+            SELECT nextval('\(unescaped: schema).ids') AS id, u.*
+            FROM unnest(\(tasks.kinds)::text[], \(tasks.queues)::text[], \(tasks.inputs)::text[],
+                        \(tasks.priorities)::int2[], \(tasks.runAts)::timestamptz[], \(tasks.maxAttempts)::int2[],
+                        \(tasks.names)::text[], \(tasks.blockers)::int4[], \(states)::text[])
+                WITH ORDINALITY AS u(kind, queue, input, priority, run_at, max_attempts, name, blockers, state, ord)
+        ), inserted AS (
+            INSERT INTO \(unescaped: schema).tasks
+                (id, job_id, owner, kind, queue, state, priority, input, max_attempts, attempt_budget, run_at, name,
+                 blockers)
+            SELECT id, \(jobID), \(owner), kind, queue,
+                   (CASE WHEN state = 'available' AND run_at > now() THEN 'scheduled' ELSE state END)
+                       ::\(unescaped: schema).task_state,
+                   priority, input::jsonb, max_attempts, max_attempts, greatest(run_at, now()), NULLIF(name, ''),
+                   blockers
+            FROM input
+            RETURNING id, queue, state
+        ), new_dependencies AS (
+            INSERT INTO \(unescaped: schema).task_dependencies (task_id, depends_on)
+            SELECT a.id, b.id
+            FROM unnest(\(tasks.dependencyTasks)::int8[], \(tasks.dependencyTargets)::int8[]) AS d(task_ord, on_ord)
+            JOIN input a ON a.ord = d.task_ord JOIN input b ON b.ord = d.on_ord
+            RETURNING 1
+        ), existing_dependencies AS (
+            INSERT INTO \(unescaped: schema).task_dependencies (task_id, depends_on)
+            SELECT a.id, d.on_id
+            FROM unnest(\(existingTasks)::int8[], \(existingTargets)::int8[]) AS d(task_ord, on_id)
+            JOIN input a ON a.ord = d.task_ord
+            RETURNING 1
+        ), notified AS (
+            SELECT pg_notify('\(unescaped: workChannel)', queue)
+            FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'available') AS queues
+        )
+        SELECT array(SELECT id FROM inserted ORDER BY id), (SELECT count(*) FROM notified),
+               (SELECT count(*) FROM new_dependencies), (SELECT count(*) FROM existing_dependencies)
+        """
+    }
+
+    // MARK: Cancellation and redrive
+
+    /// Of the given tasks, those not running under this worker any more.
+    func taskFindUnheld(workerID: String, ids: [Int64]) -> PostgresQuery {
+        """
+        SELECT x.id FROM unnest(\(ids)::int8[]) AS x(id)
+        WHERE NOT EXISTS (
+            SELECT 1 FROM \(unescaped: schema).tasks t
+            WHERE t.id = x.id AND t.state = 'running' AND t.worker_id = \(workerID))
+        """
+    }
+
+    func taskDependencyResults(_ id: Int64) -> PostgresQuery {
+        """
+        SELECT t.id, t.name, t.kind, t.state::text, t.result::text
+        FROM \(unescaped: schema).task_dependencies d JOIN \(unescaped: schema).tasks t ON t.id = d.depends_on
+        WHERE d.task_id = \(id)
+        ORDER BY t.id
+        """
+    }
+
+    /// Cancels every unfinished task of the job at once, running ones included: their workers'
+    /// fenced completions then change nothing, and the workers cancel the handlers when they see it.
+    func jobCancel(jobID: Int64, reason: String) -> PostgresQuery {
+        """
+        WITH cancelled AS (
+            UPDATE \(unescaped: schema).tasks t
+            SET state = 'cancelled',
+                finished_at = now(),
+                worker_id = NULL,
+                lease_expires_at = NULL,
+                errors = t.errors || jsonb_build_array(jsonb_build_object(
+                    'attempt', t.attempt, 'at', extract(epoch FROM now()), 'error', 'cancelled: ' || \(reason),
+                    'worker', t.worker_id))
+            WHERE ((t.job_id = \(jobID) AND t.job_id <> t.id) OR (t.id = \(jobID) AND t.job_id = t.id))
+              AND t.state IN ('blocked', 'scheduled', 'available', 'running', 'retryable')
+            RETURNING 1
+        )
+        SELECT count(*) FROM cancelled
+        """
+    }
+
+    /// The job's discarded and cancelled tasks, locked, in id order.
+    func jobRetryTargets(jobID: Int64) -> PostgresQuery {
+        """
+        SELECT id FROM \(unescaped: schema).tasks t
+        WHERE ((t.job_id = \(jobID) AND t.job_id <> t.id) OR (t.id = \(jobID) AND t.job_id = t.id))
+          AND t.state IN ('discarded', 'cancelled')
+        ORDER BY id
+        FOR UPDATE
+        """
+    }
+
+    /// The task, if discarded or cancelled, and the tasks cancelled because of it (its dependents,
+    /// directly or not, that are cancelled), locked, in id order.
+    func taskRetryTargets(taskID: Int64) -> PostgresQuery {
+        """
+        WITH RECURSIVE targets(id) AS (
+            SELECT id FROM \(unescaped: schema).tasks WHERE id = \(taskID) AND state IN ('discarded', 'cancelled')
+            UNION
+            SELECT d.task_id FROM \(unescaped: schema).task_dependencies d
+            JOIN targets ON d.depends_on = targets.id
+            JOIN \(unescaped: schema).tasks c ON c.id = d.task_id AND c.state = 'cancelled'
+        )
+        SELECT t.id FROM \(unescaped: schema).tasks t JOIN targets ON targets.id = t.id
+        ORDER BY t.id
+        FOR UPDATE OF t
+        """
+    }
+
+    /// Locks the dependencies of the tasks to redrive, so none completes between the count of
+    /// unfinished dependencies and the commit (its completion would then miss the redriven task).
+    func taskRetryLockDependencies(_ ids: [Int64]) -> PostgresQuery {
+        """
+        SELECT 1 FROM \(unescaped: schema).tasks
+        WHERE id IN (SELECT depends_on FROM \(unescaped: schema).task_dependencies WHERE task_id = ANY(\(ids)::int8[]))
+        ORDER BY id
+        FOR SHARE
+        """
+    }
+
+    /// Sends the locked tasks back to run with a fresh attempt budget: `blocked` while a dependency
+    /// is unfinished, else available.
+    func taskRedrive(_ ids: [Int64]) -> PostgresQuery {
+        """
+        WITH pending AS (
+            SELECT d.task_id, count(*)::int4 AS n
+            FROM \(unescaped: schema).task_dependencies d
+            JOIN \(unescaped: schema).tasks p ON p.id = d.depends_on
+            WHERE d.task_id = ANY(\(ids)::int8[]) AND p.state <> 'completed'
+            GROUP BY d.task_id
+        ), redriven AS (
+            UPDATE \(unescaped: schema).tasks t
+            SET state = (CASE WHEN coalesce(pending.n, 0) > 0 THEN 'blocked' ELSE 'available' END)
+                    ::\(unescaped: schema).task_state,
+                blockers = coalesce(pending.n, 0),
+                max_attempts = t.attempt + coalesce(t.attempt_budget, t.max_attempts),
+                run_at = now(),
+                finished_at = NULL,
+                progress = NULL,
+                progress_message = NULL,
+                redriven_at = now()
+            FROM unnest(\(ids)::int8[]) AS x(id) LEFT JOIN pending ON pending.task_id = x.id
+            WHERE t.id = x.id AND t.state IN ('discarded', 'cancelled')
+            RETURNING t.queue, t.state
+        ), notified AS (
+            SELECT pg_notify('\(unescaped: workChannel)', queue)
+            FROM (SELECT DISTINCT queue FROM redriven WHERE state = 'available') AS queues
+        )
+        SELECT (SELECT count(*) FROM redriven), (SELECT count(*) FROM notified)
+        """
+    }
+
+    // MARK: Artifacts
+
+    /// Records an artifact if the attempt still holds its task; a later attempt's record replaces it.
+    func artifactRegister(taskID: Int64, attempt: Int16, artifact: StoredArtifact) -> PostgresQuery {
+        """
+        INSERT INTO \(unescaped: schema).artifacts
+            (task_id, name, job_id, owner, storage_key, content_type, size, sha256, attempt)
+        SELECT t.id, \(artifact.key.name), t.job_id, t.owner, \(artifact.key.storageKey), \(artifact.contentType),
+               \(Int64(artifact.size)), \(artifact.sha256), t.attempt
+        FROM \(unescaped: schema).tasks t
+        WHERE t.id = \(taskID) AND t.attempt = \(attempt) AND t.state = 'running'
+        ON CONFLICT (task_id, name) DO UPDATE
+        SET storage_key = EXCLUDED.storage_key, content_type = EXCLUDED.content_type, size = EXCLUDED.size,
+            sha256 = EXCLUDED.sha256, attempt = EXCLUDED.attempt, created_at = now()
+        RETURNING 1
+        """
+    }
+
+    func artifactList(jobID: Int64) -> PostgresQuery {
+        """
+        SELECT job_id, task_id, name, storage_key, content_type, size, sha256, attempt, created_at
+        FROM \(unescaped: schema).artifacts WHERE job_id = \(jobID)
+        ORDER BY task_id, name
+        """
+    }
+
     // MARK: Maintenance
 
     func taskRescueExpired(now: Date?, limit: Int, policy: RetryPolicy) -> PostgresQuery {
@@ -244,6 +468,12 @@ struct PostgresQueries: Sendable {
         ), deleted AS (
             DELETE FROM \(unescaped: schema).tasks t USING doomed WHERE t.id = doomed.id
             RETURNING t.id, t.job_id
+        ), dependencies_deleted AS (
+            DELETE FROM \(unescaped: schema).task_dependencies d USING deleted WHERE d.task_id = deleted.id
+            RETURNING 1
+        ), dependents_deleted AS (
+            DELETE FROM \(unescaped: schema).task_dependencies d USING deleted WHERE d.depends_on = deleted.id
+            RETURNING 1
         ), jobs_deleted AS (
             DELETE FROM \(unescaped: schema).jobs j
             WHERE j.id IN (SELECT job_id FROM deleted)
@@ -252,7 +482,8 @@ struct PostgresQueries: Sendable {
                   WHERE t.job_id = j.id AND t.job_id <> t.id AND t.id NOT IN (SELECT id FROM deleted))
             RETURNING j.id
         )
-        SELECT (SELECT count(*) FROM deleted), (SELECT count(*) FROM jobs_deleted)
+        SELECT (SELECT count(*) FROM deleted), (SELECT count(*) FROM jobs_deleted),
+               (SELECT count(*) FROM dependencies_deleted) + (SELECT count(*) FROM dependents_deleted)
         """
     }
 
@@ -277,14 +508,14 @@ struct PostgresQueries: Sendable {
     // MARK: Reads
 
     func taskGet(_ id: Int64) -> PostgresQuery {
-        "SELECT \(unescaped: Self.taskColumns) FROM \(unescaped: schema).tasks WHERE id = \(id)"
+        "SELECT \(unescaped: taskColumns) FROM \(unescaped: schema).tasks WHERE id = \(id)"
     }
 
     /// The job's tasks, each row carrying the job row's columns (NULL for a single-task job, which
     /// has none): one statement, so the job and its tasks come from one snapshot.
     func jobGet(_ id: Int64) -> PostgresQuery {
         """
-        SELECT \(unescaped: Self.taskColumns), j.owner, j.kind, j.idempotency_key, j.created_at
+        SELECT \(unescaped: taskColumns), j.owner, j.kind, j.idempotency_key, j.created_at
         FROM \(unescaped: schema).tasks
         LEFT JOIN \(unescaped: schema).jobs j ON j.id = \(id)
         WHERE (job_id = \(id) AND job_id <> tasks.id) OR (tasks.id = \(id) AND job_id = tasks.id)
@@ -328,6 +559,13 @@ struct TaskInsertColumns {
     var priorities: [Int16] = []
     var runAts: [Date] = []
     var maxAttempts: [Int16] = []
+    /// Empty for a task without a name.
+    var names: [String] = []
+    /// Dependencies on tasks of the same insert, not yet completed.
+    var blockers: [Int32] = []
+    /// Each dependency as a pair of 1-based positions: `dependencyTasks[i]` waits for `dependencyTargets[i]`.
+    var dependencyTasks: [Int64] = []
+    var dependencyTargets: [Int64] = []
     var count: Int { kinds.count }
 
     init(_ tasks: [TaskInsert]) {
@@ -344,6 +582,12 @@ struct TaskInsertColumns {
             priorities.append(task.priority.rawValue)
             runAts.append(task.runAt ?? PostgresQueries.now)
             maxAttempts.append(Int16(clamping: task.maxAttempts))
+            names.append(task.name ?? "")
+            blockers.append(Int32(task.dependsOn.count))
+            for target in task.dependsOn {
+                dependencyTasks.append(Int64(names.count))
+                dependencyTargets.append(Int64(target + 1))
+            }
         }
     }
 }

@@ -148,6 +148,7 @@ final class SQLiteDatabaseFile: Sendable {
                 }
             }
             try await session.run(SQLiteQueries.connectionSynchronous)
+            try await session.run(SQLiteQueries.connectionRecursiveTriggers)
             return connection
         } catch {
             try? await connection.close().get()

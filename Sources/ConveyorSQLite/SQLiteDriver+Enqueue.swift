@@ -52,22 +52,28 @@ extension SQLiteDriver {
 
     /// What an insert wrote: the ids in the order of the tasks given, and the queues that got
     /// tasks to run now.
-    private struct Inserted {
+    struct Inserted {
         var ids: [TaskID]
         var availableQueues: Set<String>
     }
 
-    private static func insertTasks(
-        _ tasks: [TaskInsert], owner: String, jobID: Int64?, in session: SQLiteSession
+    /// Inserts tasks and their dependency rows: on tasks of the same insert (by position) and, for
+    /// run-time fan-out, `existingEdges` on tasks already in the job. `blockers` overrides each
+    /// task's count of unfinished dependencies (default: those in the same insert).
+    static func insertTasks(
+        _ tasks: [TaskInsert], owner: String, jobID: Int64?, blockers: [Int]? = nil,
+        existingEdges: [FanOutCheck.Edge] = [], in session: SQLiteSession
     ) async throws -> Inserted {
         var ids: [TaskID] = []
         ids.reserveCapacity(tasks.count)
         var start = tasks.startIndex
         let now = Date()
+        let limit = SQLiteQueries.maxRowsPerStatement
         while start < tasks.endIndex {
-            let end = min(start + SQLiteQueries.maxRowsPerStatement, tasks.endIndex)
+            let end = min(start + limit, tasks.endIndex)
             for row in try await session.rows(
-                SQLiteQueries.taskInsertMany(owner: owner, jobID: jobID, tasks: tasks[start..<end], now: now))
+                SQLiteQueries.taskInsertMany(
+                    owner: owner, jobID: jobID, tasks: tasks[start..<end], blockers: blockers?[start..<end], now: now))
             {
                 ids.append(TaskID(try SQLiteCells(row).int64(0)))
             }
@@ -75,7 +81,18 @@ extension SQLiteDriver {
         }
         // Ids are handed out in insert order; RETURNING does not promise to keep it.
         ids.sort()
-        let available = tasks.lazy.filter { ($0.runAt ?? now) <= now }.map(\.queue)
+        var pairs: [(task: Int64, dependsOn: Int64)] = []
+        for (position, task) in tasks.enumerated() {
+            for target in task.dependsOn { pairs.append((ids[position].rawValue, ids[target].rawValue)) }
+        }
+        for edge in existingEdges { pairs.append((ids[edge.position].rawValue, edge.target.rawValue)) }
+        for chunk in stride(from: 0, to: pairs.count, by: limit) {
+            try await session.run(SQLiteQueries.taskDependenciesInsert(pairs[chunk..<min(chunk + limit, pairs.count)]))
+        }
+        let available = tasks.enumerated().lazy
+            .filter { position, task in (task.runAt ?? now) <= now && (blockers?[position] ?? task.dependsOn.count) == 0
+            }
+            .map(\.element.queue)
         return Inserted(ids: ids, availableQueues: Set(available))
     }
 

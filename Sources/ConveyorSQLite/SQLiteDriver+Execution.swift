@@ -36,17 +36,20 @@ extension SQLiteDriver {
     }
 
     /// One statement for up to 500 outcomes; more are several statements in one transaction.
+    /// A completion of a task of a multi-task job may make its dependents available (the
+    /// `tasks_completed` trigger does it in the same statement); their queues are then woken.
     package func taskCompleteMany(_ params: TaskCompleteManyParams) async throws -> [TaskID] {
         guard !params.completions.isEmpty else { return [] }
         let limit = SQLiteQueries.maxRowsPerStatement
-        let rows: [[SQLiteData]]
+        let (rows, woken): ([[SQLiteData]], [String])
         if params.completions.count <= limit {
-            rows = try await file.write { session in
+            (rows, woken) = try await file.write { session in
                 let completions = params.completions.map { CompletionRow($0, now: Date()) }
-                return try await session.rows(SQLiteQueries.taskCompleteMany(completions[...]))
+                let rows = try await session.rows(SQLiteQueries.taskCompleteMany(completions[...]))
+                return (rows, try await Self.unblockedQueues(rows, in: session))
             }
         } else {
-            rows = try await file.transaction { session in
+            (rows, woken) = try await file.transaction { session in
                 let now = Date()
                 let completions = params.completions.map { CompletionRow($0, now: now) }
                 var rows: [[SQLiteData]] = []
@@ -54,10 +57,21 @@ extension SQLiteDriver {
                     let chunk = completions[start..<min(start + limit, completions.count)]
                     rows += try await session.rows(SQLiteQueries.taskCompleteMany(chunk))
                 }
-                return rows
+                return (rows, try await Self.unblockedQueues(rows, in: session))
             }
         }
+        if !woken.isEmpty { broadcaster.notify(woken) }
         return try rows.map { TaskID(try SQLiteCells($0).int64(0)) }
+    }
+
+    /// The queues where completed tasks (rows of `id, completed in a multi-task job`) made
+    /// dependents available; no statement when none of them can have dependents.
+    static func unblockedQueues(_ rows: [[SQLiteData]], in session: SQLiteSession) async throws -> [String] {
+        let completed = try rows.filter { try SQLiteCells($0).int(1) != 0 }.map { try SQLiteCells($0).int64(0) }
+        guard !completed.isEmpty else { return [] }
+        return try await session.rows(SQLiteQueries.taskUnblockedQueues(completed)).map {
+            try SQLiteCells($0).string(0)
+        }
     }
 
     package func workerHeartbeat(_ params: WorkerHeartbeatParams) async throws -> [TaskID] {

@@ -69,6 +69,10 @@ extension SQLiteDriver {
             let jobIDs = Set(try deleted.compactMap { try SQLiteCells($0).optionalInt64(0) })
             if !jobIDs.isEmpty {
                 try await session.run(SQLiteQueries.taskPruneJobs(jobIDs.sorted()))
+                // Only tasks of multi-task jobs have dependency rows.
+                let taskIDs = try deleted.filter { try SQLiteCells($0).optionalInt64(0) != nil }
+                    .map { try SQLiteCells($0).int64(1) }
+                try await session.run(SQLiteQueries.taskPruneDependencies(taskIDs))
             }
             return deleted.count
         }

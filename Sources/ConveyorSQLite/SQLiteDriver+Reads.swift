@@ -25,9 +25,10 @@ extension SQLiteDriver {
                 createdAt: try cells.date(3), tasks: tasks
             )
         }
-        guard let task = tasks.first, tasks.count == 1, task.id.rawValue == id.rawValue else { return nil }
+        // A job without a jobs row is a single task's job (possibly grown by fan-out): it is that task's.
+        guard let head = tasks.first(where: { $0.id.rawValue == id.rawValue }) else { return nil }
         return JobSnapshot(
-            id: id, owner: task.owner, kind: task.kind, idempotencyKey: nil, createdAt: task.createdAt, tasks: tasks
+            id: id, owner: head.owner, kind: head.kind, idempotencyKey: nil, createdAt: head.createdAt, tasks: tasks
         )
     }
 
@@ -81,6 +82,12 @@ extension SQLiteDriver {
         )
         task.progress = try cells.optionalInt64(18).map { Int($0) }
         task.progressMessage = try cells.optionalString(19)
+        task.name = try cells.optionalString(20)
+        task.redrivenAt = try cells.optionalDate(21)
+        let dependsOn = try cells.string(22)
+        task.dependsOn = ((try? JSONDecoder().decode([Int64].self, from: Data(dependsOn.utf8))) ?? []).map {
+            TaskID($0)
+        }
         return task
     }
 }

@@ -113,5 +113,74 @@ enum SQLiteMigrations {
                 "ALTER TABLE tasks ADD COLUMN progress_message TEXT",
             ]
         ),
+        Migration(
+            version: 3,
+            name: "dependencies, redrive, artifacts",
+            statements: [
+                // `blockers` counts the dependencies not yet completed; `attempt_budget` is the max
+                // attempts given at enqueue, which a redrive grants again.
+                "ALTER TABLE tasks ADD COLUMN name TEXT",
+                "ALTER TABLE tasks ADD COLUMN blockers INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE tasks ADD COLUMN attempt_budget INTEGER",
+                "ALTER TABLE tasks ADD COLUMN redriven_at REAL",
+                "CREATE UNIQUE INDEX tasks_job_name ON tasks (job_id, name) WHERE name IS NOT NULL",
+                """
+                CREATE TABLE task_dependencies (
+                    depends_on INTEGER NOT NULL,
+                    task_id INTEGER NOT NULL,
+                    PRIMARY KEY (depends_on, task_id)
+                ) STRICT, WITHOUT ROWID
+                """,
+                "CREATE INDEX task_dependencies_task ON task_dependencies (task_id)",
+                // As on PostgreSQL, triggers keep dependencies in step on every path that finishes a
+                // task of a multi-task job (single-task jobs have no job_id and never fire them):
+                // a completion takes a blocker off each dependent and makes those at 0 available;
+                // a discard or cancellation cancels the blocked dependents, which (with recursive
+                // triggers on, as every connection sets) cancels theirs in turn.
+                """
+                CREATE TRIGGER tasks_completed AFTER UPDATE OF state ON tasks
+                WHEN new.job_id IS NOT NULL AND old.state <> new.state AND new.state = 'completed'
+                BEGIN
+                    UPDATE tasks
+                    SET blockers = blockers - 1,
+                        state = CASE WHEN blockers > 1 THEN 'blocked'
+                                     WHEN run_at > coalesce(new.finished_at, run_at) THEN 'scheduled'
+                                     ELSE 'available' END
+                    WHERE state = 'blocked' AND id IN (SELECT task_id FROM task_dependencies WHERE depends_on = new.id);
+                END
+                """,
+                """
+                CREATE TRIGGER tasks_failed AFTER UPDATE OF state ON tasks
+                WHEN new.job_id IS NOT NULL AND old.state <> new.state AND new.state IN ('discarded', 'cancelled')
+                BEGIN
+                    UPDATE tasks
+                    SET state = 'cancelled',
+                        finished_at = new.finished_at,
+                        errors = json_insert(errors, '$[#]', json_object(
+                            'attempt', attempt,
+                            'at', new.finished_at,
+                            'error', 'cancelled: task ' || new.id || coalesce(' (' || new.name || ')', '')
+                                || ', which it depends on, was ' || new.state))
+                    WHERE state = 'blocked' AND id IN (SELECT task_id FROM task_dependencies WHERE depends_on = new.id);
+                END
+                """,
+                """
+                CREATE TABLE artifacts (
+                    task_id INTEGER NOT NULL,
+                    name TEXT NOT NULL,
+                    job_id INTEGER NOT NULL,
+                    owner TEXT NOT NULL,
+                    storage_key TEXT NOT NULL,
+                    content_type TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    created_at REAL NOT NULL,
+                    PRIMARY KEY (task_id, name)
+                ) STRICT
+                """,
+                "CREATE INDEX artifacts_job ON artifacts (job_id)",
+            ]
+        ),
     ]
 }

@@ -45,7 +45,9 @@ enum SQLiteQueries {
     static let taskColumns = """
         id, coalesce(job_id, id), kind, queue, owner, state, priority, attempt, max_attempts, input,
         result, errors, run_at, worker_id, lease_expires_at, created_at, attempted_at, finished_at,
-        progress, progress_message
+        progress, progress_message, name, redriven_at,
+        (SELECT json_group_array(depends_on) FROM
+            (SELECT depends_on FROM task_dependencies d WHERE d.task_id = tasks.id ORDER BY depends_on))
         """
 
     // MARK: Connection set-up and transactions
@@ -57,6 +59,8 @@ enum SQLiteQueries {
     /// In WAL mode a commit is durable against a crash of the process; only a power loss can lose
     /// the last commits, never corrupt the file.
     static let connectionSynchronous = SQLiteQuery("PRAGMA synchronous = NORMAL")
+    /// A trigger's updates fire triggers in turn: a failed task's dependents' dependents are cancelled too.
+    static let connectionRecursiveTriggers = SQLiteQuery("PRAGMA recursive_triggers = ON")
     /// Takes the write lock at once, so a transaction never fails half-way on a lock held elsewhere.
     static let transactionBegin = SQLiteQuery("BEGIN IMMEDIATE")
     static let transactionCommit = SQLiteQuery("COMMIT")
@@ -92,31 +96,54 @@ enum SQLiteQueries {
     // MARK: Enqueue
 
     /// Inserts up to ``maxRowsPerStatement`` tasks of one owner; `jobID` nil makes each its own job.
+    /// `blockers[i]` (default: the task's dependencies in the same insert) starts a task `blocked`.
     ///
     /// `json(input)` fails the statement on malformed JSON, as `::jsonb` does on PostgreSQL.
-    static func taskInsertMany(owner: String, jobID: Int64?, tasks: ArraySlice<TaskInsert>, now: Date) -> SQLiteQuery {
+    static func taskInsertMany(
+        owner: String, jobID: Int64?, tasks: ArraySlice<TaskInsert>, blockers: ArraySlice<Int>? = nil, now: Date
+    ) -> SQLiteQuery {
         let sql = text("taskInsertMany", rows: tasks.count) {
             """
-            INSERT INTO tasks (job_id, owner, kind, queue, state, priority, input, max_attempts, run_at, created_at)
-            VALUES \(rows(tasks.count, "(?, ?, ?, ?, ?, ?, json(?), ?, ?, ?)"))
+            INSERT INTO tasks (job_id, owner, kind, queue, state, priority, input, max_attempts, attempt_budget, run_at,
+                               created_at, name, blockers)
+            VALUES \(rows(tasks.count, "(?, ?, ?, ?, ?, ?, json(?), ?, ?, ?, ?, ?, ?)"))
             RETURNING id
             """
         }
         let job: SQLiteData = jobID.map { .integer(Int($0)) } ?? .null
         var binds: [SQLiteData] = []
-        binds.reserveCapacity(tasks.count * 10)
-        for task in tasks {
+        binds.reserveCapacity(tasks.count * 13)
+        for (offset, task) in tasks.enumerated() {
             let runAt = max(task.runAt ?? now, now)
+            let blocked = blockers.map { $0[$0.startIndex + offset] } ?? task.dependsOn.count
+            let state: TaskState = blocked > 0 ? .blocked : runAt > now ? .scheduled : .available
             binds.append(job)
             binds.append(.text(owner))
             binds.append(.text(task.kind))
             binds.append(.text(task.queue))
-            binds.append(.text(runAt > now ? TaskState.scheduled.rawValue : TaskState.available.rawValue))
+            binds.append(.text(state.rawValue))
             binds.append(.integer(Int(task.priority.rawValue)))
             binds.append(.text(task.input))
             binds.append(.integer(task.maxAttempts))
+            binds.append(.integer(task.maxAttempts))
             binds.append(runAt.sqlite)
             binds.append(now.sqlite)
+            binds.append(task.name.map { .text($0) } ?? .null)
+            binds.append(.integer(blocked))
+        }
+        return SQLiteQuery(sql, binds)
+    }
+
+    /// Dependency rows, `(task, depends on)` pairs of ids, up to ``maxRowsPerStatement`` per statement.
+    static func taskDependenciesInsert(_ pairs: ArraySlice<(task: Int64, dependsOn: Int64)>) -> SQLiteQuery {
+        let sql = text("taskDependenciesInsert", rows: pairs.count) {
+            "INSERT INTO task_dependencies (task_id, depends_on) VALUES \(rows(pairs.count, "(?, ?)"))"
+        }
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(pairs.count * 2)
+        for pair in pairs {
+            binds.append(.integer(Int(pair.task)))
+            binds.append(.integer(Int(pair.dependsOn)))
         }
         return SQLiteQuery(sql, binds)
     }
@@ -210,7 +237,7 @@ enum SQLiteQueries {
                 lease_expires_at = NULL
             FROM u
             WHERE tasks.id = u.c_id AND tasks.attempt = u.c_attempt AND tasks.state = 'running'
-            RETURNING id
+            RETURNING id, job_id IS NOT NULL AND state = 'completed'
             """
         }
         var binds: [SQLiteData] = []
@@ -254,6 +281,176 @@ enum SQLiteQueries {
             """,
             [now.addingTimeInterval(leaseSeconds).sqlite, .text(ids), .text(workerID)]
         )
+    }
+
+    /// The queues of the dependents of these tasks that are available now: where a completion
+    /// woke work up.
+    static func taskUnblockedQueues(_ ids: [Int64]) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            SELECT DISTINCT queue FROM tasks
+            WHERE state = 'available'
+              AND id IN (SELECT task_id FROM task_dependencies WHERE depends_on IN (SELECT value FROM json_each(?1)))
+            """,
+            [.text(jsonArray(ids))]
+        )
+    }
+
+    // MARK: Run-time fan-out
+
+    /// The completing task's job, if this attempt still holds it.
+    static func taskFanOutHeld(id: Int64, attempt: Int) -> SQLiteQuery {
+        SQLiteQuery(
+            "SELECT coalesce(job_id, id), owner FROM tasks WHERE id = ?1 AND attempt = ?2 AND state = 'running'",
+            [.integer(Int(id)), .integer(attempt)]
+        )
+    }
+
+    /// The job's tasks with these names (a JSON array).
+    static func taskFanOutNamed(jobID: Int64, names: [String]) -> SQLiteQuery {
+        let list = String(decoding: (try? JSONEncoder().encode(names)) ?? Data("[]".utf8), as: UTF8.self)
+        return SQLiteQuery(
+            """
+            SELECT id, name, state FROM tasks
+            WHERE (job_id = ?1 OR (id = ?1 AND job_id IS NULL)) AND name IN (SELECT value FROM json_each(?2))
+            """,
+            [.integer(Int(jobID)), .text(list)]
+        )
+    }
+
+    // MARK: Cancellation and redrive
+
+    static func taskFindUnheld(workerID: String, ids: [Int64]) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            SELECT x.value FROM json_each(?1) x
+            WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = x.value AND t.state = 'running' AND t.worker_id = ?2)
+            """,
+            [.text(jsonArray(ids)), .text(workerID)]
+        )
+    }
+
+    static func taskDependencyResults(_ id: Int64) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            SELECT t.id, t.name, t.kind, t.state, t.result
+            FROM task_dependencies d JOIN tasks t ON t.id = d.depends_on
+            WHERE d.task_id = ?1
+            ORDER BY t.id
+            """,
+            [.integer(Int(id))]
+        )
+    }
+
+    /// Cancels every unfinished task of the job, running ones included.
+    static func jobCancel(jobID: Int64, reason: String, now: Date) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            UPDATE tasks
+            SET state = 'cancelled',
+                finished_at = ?2,
+                errors = json_insert(errors, '$[#]', json_object(
+                    'attempt', attempt, 'at', ?2, 'error', 'cancelled: ' || ?3, 'worker', worker_id)),
+                worker_id = NULL,
+                lease_expires_at = NULL
+            WHERE (job_id = ?1 OR (id = ?1 AND job_id IS NULL))
+              AND state IN ('blocked', 'scheduled', 'available', 'running', 'retryable')
+            RETURNING id
+            """,
+            [.integer(Int(jobID)), now.sqlite, .text(reason)]
+        )
+    }
+
+    static func jobRetryTargets(jobID: Int64) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            SELECT id FROM tasks
+            WHERE (job_id = ?1 OR (id = ?1 AND job_id IS NULL)) AND state IN ('discarded', 'cancelled')
+            ORDER BY id
+            """,
+            [.integer(Int(jobID))]
+        )
+    }
+
+    /// The task, if discarded or cancelled, and its cancelled dependents, directly or not.
+    static func taskRetryTargets(taskID: Int64) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            WITH RECURSIVE targets(id) AS (
+                SELECT id FROM tasks WHERE id = ?1 AND state IN ('discarded', 'cancelled')
+                UNION
+                SELECT d.task_id FROM task_dependencies d
+                JOIN targets ON d.depends_on = targets.id
+                JOIN tasks c ON c.id = d.task_id AND c.state = 'cancelled'
+            )
+            SELECT id FROM targets ORDER BY id
+            """,
+            [.integer(Int(taskID))]
+        )
+    }
+
+    /// Sends tasks back to run with a fresh attempt budget: `blocked` while a dependency is
+    /// unfinished, else available.
+    static func taskRedrive(_ ids: [Int64], now: Date) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            WITH pending(task_id, n) AS (
+                SELECT d.task_id, count(*) FROM task_dependencies d JOIN tasks p ON p.id = d.depends_on
+                WHERE d.task_id IN (SELECT value FROM json_each(?1)) AND p.state <> 'completed'
+                GROUP BY d.task_id
+            )
+            UPDATE tasks
+            SET state = CASE WHEN coalesce((SELECT n FROM pending WHERE task_id = tasks.id), 0) > 0 THEN 'blocked'
+                             ELSE 'available' END,
+                blockers = coalesce((SELECT n FROM pending WHERE task_id = tasks.id), 0),
+                max_attempts = attempt + coalesce(attempt_budget, max_attempts),
+                run_at = ?2,
+                finished_at = NULL,
+                progress = NULL,
+                progress_message = NULL,
+                redriven_at = ?2
+            WHERE id IN (SELECT value FROM json_each(?1)) AND state IN ('discarded', 'cancelled')
+            RETURNING queue, state
+            """,
+            [.text(jsonArray(ids)), now.sqlite]
+        )
+    }
+
+    // MARK: Artifacts
+
+    static func artifactRegister(taskID: Int64, attempt: Int, artifact: StoredArtifact, now: Date) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            INSERT INTO artifacts (task_id, name, job_id, owner, storage_key, content_type, size, sha256, attempt,
+                                   created_at)
+            SELECT id, ?3, coalesce(job_id, id), owner, ?4, ?5, ?6, ?7, attempt, ?8 FROM tasks
+            WHERE id = ?1 AND attempt = ?2 AND state = 'running'
+            ON CONFLICT (task_id, name) DO UPDATE
+            SET storage_key = excluded.storage_key, content_type = excluded.content_type, size = excluded.size,
+                sha256 = excluded.sha256, attempt = excluded.attempt, created_at = excluded.created_at
+            RETURNING task_id
+            """,
+            [
+                .integer(Int(taskID)), .integer(attempt), .text(artifact.key.name), .text(artifact.key.storageKey),
+                .text(artifact.contentType), .integer(artifact.size), .text(artifact.sha256), now.sqlite,
+            ]
+        )
+    }
+
+    static func artifactList(jobID: Int64) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            SELECT job_id, task_id, name, storage_key, content_type, size, sha256, attempt, created_at
+            FROM artifacts WHERE job_id = ?1
+            ORDER BY task_id, name
+            """,
+            [.integer(Int(jobID))]
+        )
+    }
+
+    /// A list of ids as one bound JSON array.
+    private static func jsonArray(_ ids: [Int64]) -> String {
+        "[" + ids.map(String.init).joined(separator: ",") + "]"
     }
 
     // MARK: Maintenance
@@ -331,9 +528,20 @@ enum SQLiteQueries {
                   AND ((state <> 'discarded' AND finished_at < ?1) OR (state = 'discarded' AND finished_at < ?2))
                 LIMIT ?3
             )
-            RETURNING job_id
+            RETURNING job_id, id
             """,
             [completedBefore.sqlite, failedBefore.sqlite, .integer(limit)]
+        )
+    }
+
+    /// Deletes the dependency rows of deleted tasks; the ids are one bound JSON array.
+    static func taskPruneDependencies(_ taskIDs: [Int64]) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            DELETE FROM task_dependencies
+            WHERE task_id IN (SELECT value FROM json_each(?1)) OR depends_on IN (SELECT value FROM json_each(?1))
+            """,
+            [.text(jsonArray(taskIDs))]
         )
     }
 

@@ -51,6 +51,7 @@ public struct ConveyorClient: Sendable {
         -> EnqueuedJob
     {
         let insert = try Self.validated(task)
+        try Self.requireNoDependencies([task])
         if let idempotencyKey {
             return try await enqueueJob(kind: task.kind, tasks: [task], owner: owner, idempotencyKey: idempotencyKey)
         }
@@ -63,6 +64,7 @@ public struct ConveyorClient: Sendable {
     public func enqueueMany(_ tasks: [NewTask], owner: String = "") async throws -> [EnqueuedJob] {
         guard !tasks.isEmpty else { return [] }
         let inserts = try tasks.map(Self.validated)
+        try Self.requireNoDependencies(tasks)
         let ids = try await driver.taskInsertMany(.init(owner: owner, tasks: inserts))
         return ids.map { EnqueuedJob(jobID: JobID($0.rawValue), taskIDs: [$0], existing: false) }
     }
@@ -78,7 +80,7 @@ public struct ConveyorClient: Sendable {
         guard !tasks.isEmpty else {
             throw ConveyorError(.invalidInput, "a job needs at least one task")
         }
-        let inserts = try tasks.map(Self.validated)
+        let inserts = try TaskGraph.inserts(for: tasks)
         let result = try await driver.jobInsert(
             .init(owner: owner, kind: kind, idempotencyKey: idempotencyKey, tasks: inserts)
         )
@@ -111,6 +113,61 @@ public struct ConveyorClient: Sendable {
     /// Registered workers with their last heartbeat.
     public func workers() async throws -> [WorkerInfo] {
         try await driver.workerList()
+    }
+
+    /// Tasks enqueued each as a job of its own have no job-mates to wait for.
+    private static func requireNoDependencies(_ tasks: [NewTask]) throws {
+        if let task = tasks.first(where: { !$0.dependsOn.isEmpty }) {
+            throw ConveyorError(
+                .invalidInput,
+                "task \(task.name.map { "'\($0)'" } ?? task.kind) has dependencies: enqueue it with its dependencies in one job (enqueueJob)"
+            )
+        }
+    }
+
+    // MARK: Cancellation, redrive, artifacts
+
+    /// Cancels the job's unfinished tasks: waiting ones at once; a worker running one cancels its
+    /// handler within about a second, and its late completion changes nothing. Returns how many
+    /// tasks were cancelled (0 when the job had already ended).
+    @discardableResult
+    public func cancelJob(_ id: JobID, reason: String = "cancelled by request") async throws -> Int {
+        guard try await driver.jobGet(id) != nil else {
+            throw ConveyorError(.notFound, "there is no job \(id)")
+        }
+        return try await driver.jobCancel(.init(jobID: id, reason: reason))
+    }
+
+    /// Runs a failed job again: its discarded and cancelled tasks go back to run (or wait for
+    /// their dependencies), each with a fresh attempt budget. Returns how many tasks were redriven.
+    @discardableResult
+    public func retryJob(_ id: JobID) async throws -> Int {
+        guard try await driver.jobGet(id) != nil else {
+            throw ConveyorError(.notFound, "there is no job \(id)")
+        }
+        return try await driver.jobRetry(.init(jobID: id))
+    }
+
+    /// Runs one dead-lettered (discarded or cancelled) task again with a fresh attempt budget,
+    /// together with the tasks that were cancelled because it failed. Returns how many were redriven.
+    ///
+    /// Throws `.invalidInput` when the task is not discarded or cancelled.
+    @discardableResult
+    public func retryTask(_ id: TaskID) async throws -> Int {
+        guard let task = try await driver.taskGet(id) else {
+            throw ConveyorError(.notFound, "there is no task \(id)")
+        }
+        let count = try await driver.taskRetry(.init(taskID: id))
+        guard count > 0 else {
+            throw ConveyorError(
+                .invalidInput, "task \(id) is \(task.state): only a discarded or cancelled task can be retried")
+        }
+        return count
+    }
+
+    /// The artifacts the job's tasks wrote, by task then name.
+    public func artifacts(of job: JobID) async throws -> [ArtifactRecord] {
+        try await driver.artifactList(job)
     }
 
     /// Checks a task before it reaches the database, so bad input is an error that says what to fix.

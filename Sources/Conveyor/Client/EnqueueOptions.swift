@@ -40,6 +40,12 @@ public struct NewTask: Sendable, Hashable {
     public var priority: Priority
     public var runAt: Date?
     public var maxAttempts: Int
+    /// Unique within its job: how other tasks of the job name it in `dependsOn`, and how a
+    /// dependent finds its result.
+    public var name: String?
+    /// Names of the tasks of the same job that must complete before this one starts. It waits
+    /// `blocked` until then; if one of them is discarded or cancelled, it is cancelled.
+    public var dependsOn: [String]
 
     public init(
         kind: String,
@@ -47,7 +53,9 @@ public struct NewTask: Sendable, Hashable {
         queue: String = TaskDefaults.queue,
         priority: Priority = .normal,
         runAt: Date? = nil,
-        maxAttempts: Int = TaskDefaults.maxAttempts
+        maxAttempts: Int = TaskDefaults.maxAttempts,
+        name: String? = nil,
+        dependsOn: [String] = []
     ) {
         self.kind = kind
         self.input = input
@@ -55,18 +63,53 @@ public struct NewTask: Sendable, Hashable {
         self.priority = priority
         self.runAt = runAt
         self.maxAttempts = maxAttempts
+        self.name = name
+        self.dependsOn = dependsOn
     }
 
     /// Describes a typed task, applying the options over the definition's defaults.
-    public init<T: TaskDefinition>(_ task: T, options: EnqueueOptions = .init()) throws {
+    public init<T: TaskDefinition>(
+        _ task: T, options: EnqueueOptions = .init(), name: String? = nil, dependsOn: [String] = []
+    ) throws {
         self.init(
             kind: T.name,
             input: String(decoding: try JSONEncoder.conveyor.encode(task), as: UTF8.self),
             queue: options.queue ?? T.queue,
             priority: options.priority,
             runAt: options.runAt,
-            maxAttempts: options.maxAttempts ?? T.maxAttempts
+            maxAttempts: options.maxAttempts ?? T.maxAttempts,
+            name: name,
+            dependsOn: dependsOn
         )
+    }
+
+    /// The same task, named.
+    public func named(_ name: String) -> NewTask {
+        var task = self
+        task.name = name
+        return task
+    }
+
+    /// The same task, waiting for the named tasks as well.
+    public func after(_ names: String...) -> NewTask { after(names) }
+
+    /// The same task, waiting for the named tasks as well.
+    public func after(_ names: [String]) -> NewTask {
+        var task = self
+        task.dependsOn += names
+        return task
+    }
+
+    /// The tasks as a chain, each after the one before: unnamed tasks are named `step-1`, `step-2`…
+    public static func sequence(_ tasks: [NewTask]) -> [NewTask] {
+        var chained: [NewTask] = []
+        for (position, task) in tasks.enumerated() {
+            var task = task
+            if task.name == nil { task.name = "step-\(position + 1)" }
+            if let previous = chained.last?.name { task.dependsOn.append(previous) }
+            chained.append(task)
+        }
+        return chained
     }
 }
 

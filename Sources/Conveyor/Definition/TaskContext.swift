@@ -30,6 +30,10 @@ public struct TaskContext: Sendable {
     private var assignedLogger: Logger?
     /// Where progress reports go; set by the worker.
     package var driver: (any QueueDriver)? = nil
+    /// Where artifacts go; set by the worker when it has a store.
+    package var artifactStore: (any ArtifactStore)? = nil
+    /// The tasks the handler adds to its job, written with its completion; set by the worker.
+    package var addedTasks: AddedTasks? = nil
 
     /// A context whose logger is `logger`, as given.
     public init(

@@ -59,6 +59,32 @@ package protocol QueueDriver: Sendable {
     /// Counts per queue.
     func statsQueues(_ params: StatsQueuesParams) async throws -> [QueueStats]
 
+    /// Inserts the tasks a handler added to its job and writes its completion, in one transaction:
+    /// if the attempt no longer holds the task, nothing is written and no task is added.
+    func taskCompleteWithTasks(_ params: TaskCompleteWithTasksParams) async throws -> TaskFanOutOutcome
+
+    /// Of the given tasks, those no longer running under this worker (cancelled, rescued, finished).
+    func taskFindUnheld(_ params: TaskFindUnheldParams) async throws -> [TaskID]
+
+    /// The results of the tasks a task depends on.
+    func taskDependencyResults(_ id: TaskID) async throws -> [DependencyResult]
+
+    /// Cancels every unfinished task of a job, running ones included; returns how many.
+    func jobCancel(_ params: JobCancelParams) async throws -> Int
+
+    /// Runs a job's discarded and cancelled tasks again with a fresh attempt budget; returns how many.
+    func jobRetry(_ params: JobRetryParams) async throws -> Int
+
+    /// Runs one discarded or cancelled task again, with the dependents cancelled because of it;
+    /// returns how many tasks were redriven (0 when the task is not discarded or cancelled).
+    func taskRetry(_ params: TaskRetryParams) async throws -> Int
+
+    /// Records an artifact written by a running attempt; false when the attempt no longer holds its task.
+    func artifactRegister(_ params: ArtifactRegisterParams) async throws -> Bool
+
+    /// The artifacts of a job, by task then name.
+    func artifactList(_ jobID: JobID) async throws -> [ArtifactRecord]
+
     /// Calls `onSignal` with `.listening` once notifications flow (work committed before then is
     /// not announced), then with `.work(queue)` whenever new work may be available, until cancelled.
     /// Returns at once when the database has no notifications; workers then rely on polling.
@@ -83,9 +109,16 @@ package struct TaskInsert: Sendable, Hashable {
     /// Nil runs as soon as possible.
     package var runAt: Date?
     package var maxAttempts: Int
+    /// Unique within the job; how other tasks name it as a dependency.
+    package var name: String?
+    /// Positions, in the same insert, of the tasks this one waits for (always earlier-validated: no cycles).
+    package var dependsOn: [Int]
+    /// Names of tasks already in the job that this one waits for (run-time fan-out only).
+    package var dependsOnExisting: [String]
 
     package init(
-        kind: String, queue: String, input: String, priority: Priority, runAt: Date?, maxAttempts: Int
+        kind: String, queue: String, input: String, priority: Priority, runAt: Date?, maxAttempts: Int,
+        name: String? = nil, dependsOn: [Int] = [], dependsOnExisting: [String] = []
     ) {
         self.kind = kind
         self.queue = queue
@@ -93,7 +126,13 @@ package struct TaskInsert: Sendable, Hashable {
         self.priority = priority
         self.runAt = runAt
         self.maxAttempts = maxAttempts
+        self.name = name
+        self.dependsOn = dependsOn
+        self.dependsOnExisting = dependsOnExisting
     }
+
+    /// True when the task waits for others and so starts `blocked`.
+    package var hasDependencies: Bool { !dependsOn.isEmpty || !dependsOnExisting.isEmpty }
 }
 
 package struct TaskInsertManyParams: Sendable {
@@ -192,10 +231,13 @@ package struct TaskCompletion: Sendable, Hashable {
     package var id: TaskID
     package var attempt: Int
     package var outcome: Outcome
-    package init(id: TaskID, attempt: Int, outcome: Outcome) {
+    /// Tasks the handler added to its job, inserted with a `.completed` outcome or not at all.
+    package var addedTasks: [TaskInsert]
+    package init(id: TaskID, attempt: Int, outcome: Outcome, addedTasks: [TaskInsert] = []) {
         self.id = id
         self.attempt = attempt
         self.outcome = outcome
+        self.addedTasks = addedTasks
     }
 }
 

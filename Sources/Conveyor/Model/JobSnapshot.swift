@@ -38,6 +38,26 @@ public struct JobSnapshot: Sendable, Hashable {
         return done / Double(tasks.count)
     }
 
+    /// The tasks no other task of the job waits for: what the job delivers.
+    public var finalTasks: [TaskSnapshot] {
+        let awaited = Set(tasks.flatMap(\.dependsOn))
+        return tasks.filter { !awaited.contains($0.id) }
+    }
+
+    /// The job's result once it has completed, as JSON text: its final task's result or, when it
+    /// has several final tasks, an object of their results keyed by task name (or id).
+    public var result: String? {
+        guard state == .completed else { return nil }
+        let finals = finalTasks
+        if finals.count == 1 { return finals[0].result }
+        let entries = finals.map { task in
+            let key = task.name ?? String(task.id.rawValue)
+            let encodedKey = String(decoding: (try? JSONEncoder().encode(key)) ?? Data("\"\"".utf8), as: UTF8.self)
+            return "\(encodedKey):\(task.result ?? "null")"
+        }
+        return "{" + entries.joined(separator: ",") + "}"
+    }
+
     /// When the last task finished, once the job has ended.
     public var finishedAt: Date? {
         guard tasks.allSatisfy(\.state.isFinished) else { return nil }

@@ -19,6 +19,12 @@ public struct TaskSnapshot: Sendable, Hashable {
     /// What the handler last reported: 0 to 100, or nil when it never reported.
     public var progress: Int?
     public var progressMessage: String?
+    /// Unique within the job, when given: how other tasks name it.
+    public var name: String? = nil
+    /// The tasks of the job this one waits for.
+    public var dependsOn: [TaskID] = []
+    /// When it was last sent back to run after being discarded or cancelled.
+    public var redrivenAt: Date? = nil
     public var runAt: Date
     public var workerID: String?
     public var leaseExpiresAt: Date?

@@ -80,6 +80,13 @@ package final class Completer: Sendable {
     }
 
     private func write(_ batch: [TaskCompletion]) async {
+        // A completion that adds tasks is its own transaction; the rest go together.
+        guard batch.allSatisfy(\.addedTasks.isEmpty) else {
+            for completion in batch where !completion.addedTasks.isEmpty { await writeWithAddedTasks(completion) }
+            let plain = batch.filter(\.addedTasks.isEmpty)
+            if !plain.isEmpty { await write(plain) }
+            return
+        }
         var delay = configuration.retryDelay
         var failures = 0
         while true {
@@ -107,6 +114,67 @@ package final class Completer: Sendable {
                         metadata: ["count": "\(batch.count)"]
                     )
                     for completion in batch { running.remove(completion.id, attempt: completion.attempt) }
+                    return
+                }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, configuration.maxRetryDelay)
+            }
+        }
+    }
+
+    /// Writes a completion with the tasks its handler added, retrying while the database is
+    /// unreachable. Refused tasks discard the completing task with the reason.
+    private func writeWithAddedTasks(_ completion: TaskCompletion) async {
+        guard case .completed(let result) = completion.outcome else {
+            await write([TaskCompletion(id: completion.id, attempt: completion.attempt, outcome: completion.outcome)])
+            return
+        }
+        var delay = configuration.retryDelay
+        var failures = 0
+        while true {
+            do {
+                let outcome = try await driver.taskCompleteWithTasks(
+                    .init(id: completion.id, attempt: completion.attempt, result: result, tasks: completion.addedTasks)
+                )
+                switch outcome {
+                case .written:
+                    running.remove(completion.id, attempt: completion.attempt)
+                case .notHeld:
+                    settle([completion], written: [])
+                case .refused(let reason):
+                    logger.error(
+                        "the tasks a handler added were refused; discarding the task",
+                        metadata: ["task_id": "\(completion.id)", "reason": "\(reason)"])
+                    let error = AttemptError(
+                        attempt: completion.attempt, at: Date(), error: "the tasks it added were refused: \(reason)",
+                        worker: nil)
+                    await write([
+                        TaskCompletion(
+                            id: completion.id, attempt: completion.attempt, outcome: .discarded(error: error))
+                    ])
+                }
+                return
+            } catch let error as ConveyorError where error.code == .databaseFailure {
+                failedWrites.increment()
+                logger.error(
+                    "the database refused a completion with added tasks; discarding the task",
+                    metadata: ["task_id": "\(completion.id)", "error": "\(String(reflecting: error))"])
+                let reason = AttemptError(
+                    attempt: completion.attempt, at: Date(),
+                    error: "the outcome and the tasks it added could not be stored: \(error.message)", worker: nil)
+                await write([
+                    TaskCompletion(id: completion.id, attempt: completion.attempt, outcome: .discarded(error: reason))
+                ])
+                return
+            } catch {
+                failures += 1
+                failedWrites.increment()
+                logger.error(
+                    "writing a completion with added tasks failed; will retry",
+                    metadata: ["task_id": "\(completion.id)", "error": "\(String(reflecting: error))"])
+                let finishing = state.withLock { $0.finishing }
+                if (finishing && failures >= configuration.shutdownAttempts) || Task.isCancelled {
+                    running.remove(completion.id, attempt: completion.attempt)
                     return
                 }
                 try? await Task.sleep(for: delay)

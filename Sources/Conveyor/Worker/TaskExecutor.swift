@@ -10,15 +10,20 @@ package struct TaskExecutor: Sendable {
     let logger: Logger
     /// Results larger than this are refused: large outputs belong in artifacts, not rows.
     var maxResultBytes = 64 * 1024
+    /// Where handlers' artifacts go.
+    var artifactStore: (any ArtifactStore)? = nil
 
     package init(
-        registry: TaskRegistry, driver: any QueueDriver, running: RunningTasks, workerID: String, logger: Logger
+        registry: TaskRegistry, driver: any QueueDriver, running: RunningTasks, workerID: String, logger: Logger,
+        maxResultBytes: Int = 64 * 1024, artifactStore: (any ArtifactStore)? = nil
     ) {
         self.registry = registry
         self.driver = driver
         self.running = running
         self.workerID = workerID
         self.logger = logger
+        self.maxResultBytes = maxResultBytes
+        self.artifactStore = artifactStore
     }
 
     package func execute(_ task: ClaimedTask, queue: QueueConfiguration) async -> TaskCompletion {
@@ -36,6 +41,9 @@ package struct TaskExecutor: Sendable {
             attempt: task.attempt, maxAttempts: task.maxAttempts, workerID: workerID, workerLogger: logger
         )
         context.driver = driver
+        context.artifactStore = artifactStore
+        let addedTasks = AddedTasks()
+        context.addedTasks = addedTasks
         let timeout = handler.timeout ?? queue.timeout
         // The handler runs in its own Task so that a timeout, a lost lease or shutdown can cancel
         // exactly this handler; this child awaits it, so it never outlives the worker. The Task
@@ -61,8 +69,21 @@ package struct TaskExecutor: Sendable {
                 taskLogger(task).error("task discarded: \(reason)")
                 return completion(task, .discarded(error: attemptError(task, reason)))
             }
-            if logger.logLevel <= .debug { taskLogger(task).debug("task completed") }
-            return completion(task, .completed(result: output))
+            let added = addedTasks.all
+            guard !added.isEmpty else {
+                if logger.logLevel <= .debug { taskLogger(task).debug("task completed") }
+                return completion(task, .completed(result: output))
+            }
+            do {
+                let inserts = try TaskGraph.inserts(for: added, allowsExisting: true)
+                taskLogger(task).debug("task completed", metadata: ["added_tasks": "\(inserts.count)"])
+                return TaskCompletion(
+                    id: task.id, attempt: task.attempt, outcome: .completed(result: output), addedTasks: inserts)
+            } catch {
+                let reason = "the tasks it added were refused: \(Self.message(of: error))"
+                taskLogger(task).error("task discarded: \(reason)")
+                return completion(task, .discarded(error: attemptError(task, reason)))
+            }
         case .failure(let error):
             let outcome = outcome(
                 of: error, task: task, cancelReason: cancelReason,

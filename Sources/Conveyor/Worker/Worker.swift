@@ -49,7 +49,7 @@ public final class Worker: Service, Sendable {
         self.completer = Completer(driver: client.driver, running: running, configuration: .init(), logger: logger)
         let executor = TaskExecutor(
             registry: registry, driver: client.driver, running: running, workerID: configuration.workerID,
-            logger: logger
+            logger: logger, maxResultBytes: configuration.maxResultBytes, artifactStore: configuration.artifactStore
         )
         var producers: [String: Producer] = [:]
         for queue in configuration.queues {
@@ -100,6 +100,7 @@ public final class Worker: Service, Sendable {
         await withTaskGroup(of: Void.self) { background in
             background.addTask { await heartbeater.run() }
             background.addTask { await self.watchTimeouts() }
+            background.addTask { await self.watchCancellations() }
             if configuration.listen {
                 background.addTask { await self.listen() }
             }
@@ -155,6 +156,33 @@ public final class Worker: Service, Sendable {
                 return
             }
             running.cancelOverdue()
+        }
+    }
+
+    /// Cancels, within about a second, the handlers of tasks this worker no longer holds: a
+    /// cancelled job's, or one rescued from under it. One read per interval, only while tasks run.
+    private func watchCancellations() async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: configuration.cancellationCheckInterval)
+            } catch {
+                return
+            }
+            let ids = running.ids
+            guard !ids.isEmpty else { continue }
+            do {
+                let unheld = try await driver.taskFindUnheld(.init(workerID: configuration.workerID, taskIDs: ids))
+                let cancelled = unheld.filter { running.cancel($0, reason: .leaseLost) }
+                if !cancelled.isEmpty {
+                    logger.info(
+                        "handlers cancelled: their tasks were cancelled or taken from this worker",
+                        metadata: ["count": "\(cancelled.count)"])
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning(
+                    "checking for cancelled tasks failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
         }
     }
 

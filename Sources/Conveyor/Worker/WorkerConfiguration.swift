@@ -20,6 +20,14 @@ public struct WorkerConfiguration: Sendable {
     public var timeoutResolution: Duration
     /// Run the maintenance services when elected leader (default true).
     public var maintenance: MaintenanceConfiguration?
+    /// How often the worker checks whether tasks it runs were cancelled (or taken away), to cancel
+    /// their handlers (default 1 s). One read, only while tasks run.
+    public var cancellationCheckInterval: Duration = .seconds(1)
+    /// Where handlers' artifacts go (`context.writeArtifact`); nil means handlers cannot write any.
+    public var artifactStore: (any ArtifactStore)? = nil
+    /// The largest result a handler may return, in bytes of JSON (default 64 KiB); a larger one
+    /// discards the task with a message to store it as an artifact instead.
+    public var maxResultBytes: Int = 64 * 1024
 
     public init(
         queues: [QueueConfiguration] = [QueueConfiguration(TaskDefaults.queue)],
@@ -64,6 +72,9 @@ public struct WorkerConfiguration: Sendable {
             guard queue.concurrency >= 1 else {
                 throw ConveyorError(.invalidConfiguration, "queue '\(queue.name)' needs a concurrency of at least 1")
             }
+        }
+        guard maxResultBytes >= 0 else {
+            throw ConveyorError(.invalidConfiguration, "the maximum result size cannot be negative")
         }
         guard heartbeatInterval < leaseDuration else {
             throw ConveyorError(.invalidConfiguration, "the heartbeat interval must be shorter than the lease")

@@ -55,6 +55,18 @@ final class GatedClaimDriver: QueueDriver {
     func leaderAttemptElect(_ p: LeaderElectParams) async throws -> Bool { try await base.leaderAttemptElect(p) }
     func leaderResign(_ p: LeaderResignParams) async throws { try await base.leaderResign(p) }
     func statsQueues(_ p: StatsQueuesParams) async throws -> [QueueStats] { try await base.statsQueues(p) }
+    func taskCompleteWithTasks(_ p: TaskCompleteWithTasksParams) async throws -> TaskFanOutOutcome {
+        try await base.taskCompleteWithTasks(p)
+    }
+    func taskFindUnheld(_ p: TaskFindUnheldParams) async throws -> [TaskID] { try await base.taskFindUnheld(p) }
+    func taskDependencyResults(_ id: TaskID) async throws -> [DependencyResult] {
+        try await base.taskDependencyResults(id)
+    }
+    func jobCancel(_ p: JobCancelParams) async throws -> Int { try await base.jobCancel(p) }
+    func jobRetry(_ p: JobRetryParams) async throws -> Int { try await base.jobRetry(p) }
+    func taskRetry(_ p: TaskRetryParams) async throws -> Int { try await base.taskRetry(p) }
+    func artifactRegister(_ p: ArtifactRegisterParams) async throws -> Bool { try await base.artifactRegister(p) }
+    func artifactList(_ jobID: JobID) async throws -> [ArtifactRecord] { try await base.artifactList(jobID) }
     func listenForWork(_ onSignal: @escaping @Sendable (WorkSignal) -> Void) async throws {
         try await base.listenForWork(onSignal)
     }
