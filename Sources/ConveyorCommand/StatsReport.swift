@@ -14,6 +14,7 @@ struct StatsReport: Encodable {
         var queue: String
         var available: Int
         var scheduled: Int
+        var blocked: Int
         var running: Int
         var retryable: Int
         var completedToday: Int
@@ -60,7 +61,8 @@ struct StatsReport: Encodable {
             let liveWorkers = live.count(where: { $0.queues.contains(stats.queue) })
             let waiting = stats.available + stats.retryable + stats.expiredLeases
             return Queue(
-                queue: stats.queue, available: stats.available, scheduled: stats.scheduled, running: stats.running,
+                queue: stats.queue, available: stats.available, scheduled: stats.scheduled, blocked: stats.blocked,
+                running: stats.running,
                 retryable: stats.retryable, completedToday: stats.completedToday, failedToday: stats.failedToday,
                 expiredLeases: stats.expiredLeases, liveWorkers: liveWorkers, waiting: waiting,
                 unattended: waiting > 0 && liveWorkers == 0)
@@ -74,12 +76,13 @@ struct StatsReport: Encodable {
             out += "no queues have tasks yet\n"
         } else {
             var table = TextTable([
-                "QUEUE", "AVAILABLE", "SCHEDULED", "RUNNING", "RETRYABLE", "COMPLETED TODAY", "FAILED TODAY",
+                "QUEUE", "AVAILABLE", "SCHEDULED", "BLOCKED", "RUNNING", "RETRYABLE", "COMPLETED TODAY", "FAILED TODAY",
                 "EXPIRED LEASES", "LIVE WORKERS",
             ])
             for queue in queues {
                 table.add([
-                    queue.queue, "\(queue.available)", "\(queue.scheduled)", "\(queue.running)", "\(queue.retryable)",
+                    queue.queue, "\(queue.available)", "\(queue.scheduled)", "\(queue.blocked)",
+                    "\(queue.running)", "\(queue.retryable)",
                     "\(queue.completedToday)", "\(queue.failedToday)", "\(queue.expiredLeases)",
                     "\(queue.liveWorkers)",
                 ])

@@ -5,6 +5,8 @@ public struct QueueStats: Sendable, Hashable, Codable {
     public var queue: String
     public var available: Int
     public var scheduled: Int
+    /// Waiting for dependencies of their job to complete.
+    public var blocked: Int = 0
     public var running: Int
     public var retryable: Int
     public var completedToday: Int
@@ -36,7 +38,8 @@ extension QueueStats {
             var entry = stats[row.queue] ?? QueueStats(queue: row.queue)
             switch row.state {
             case "available": entry.available += row.count
-            case "scheduled", "blocked": entry.scheduled += row.count
+            case "scheduled": entry.scheduled += row.count
+            case "blocked": entry.blocked += row.count
             case "running": entry.running += row.count
             case "retryable": entry.retryable += row.count
             case "completed": entry.completedToday += row.count

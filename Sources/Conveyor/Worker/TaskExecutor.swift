@@ -28,7 +28,7 @@ package struct TaskExecutor: Sendable {
 
     package func execute(_ task: ClaimedTask, queue: QueueConfiguration) async -> TaskCompletion {
         guard let handler = registry.handler(for: task.kind) else {
-            running.handlerFinished(task.id)
+            running.handlerFinished(task.id, attempt: task.attempt)
             let reason = "no handler is registered for task kind '\(task.kind)' on worker \(workerID)"
             taskLogger(task).error("discarding task: \(reason)")
             return completion(task, .discarded(error: attemptError(task, reason)))
@@ -54,13 +54,13 @@ package struct TaskExecutor: Sendable {
         } else {
             handle = Task { try await handler.run(task.input, context) }
         }
-        running.attach(task.id, handle: handle, timeout: timeout)
+        running.attach(task.id, attempt: task.attempt, handle: handle, timeout: timeout)
         let result = await withTaskCancellationHandler {
             await handle.result
         } onCancel: {
             handle.cancel()
         }
-        let cancelReason = running.handlerFinished(task.id)
+        let cancelReason = running.handlerFinished(task.id, attempt: task.attempt)
         switch result {
         case .success(let output):
             if let output, output.utf8.count > maxResultBytes {

@@ -92,4 +92,20 @@ struct RunningTasksTests {
         running.remove(7, attempt: 2)
         #expect(running.ids.isEmpty)
     }
+
+    @Test("a task claimed again by the same worker cancels the old attempt's handler")
+    func newAttemptCancelsOld() async {
+        let running = RunningTasks()
+        running.insert(7, attempt: 1)
+        let old = Task<String?, any Error> {
+            try await Task.sleep(for: .seconds(600))
+            return nil
+        }
+        running.attach(7, attempt: 1, handle: old, timeout: nil)
+        running.insert(7, attempt: 2)
+        let result = await old.result
+        #expect(throws: CancellationError.self) { try result.get() }
+        #expect(running.handlerFinished(7, attempt: 1) == .leaseLost)
+        #expect(running.handlerFinished(7, attempt: 2) == nil)
+    }
 }
