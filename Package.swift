@@ -114,6 +114,7 @@ let package = Package(
             name: "ConveyorCommand",
             dependencies: [
                 "Conveyor",
+                "ConveyorArtifacts",
                 "ConveyorPostgres",
                 "ConveyorSQLite",
                 "ConveyorBuiltins",

@@ -21,6 +21,7 @@ struct ConveyorCommand: AsyncParsableCommand {
             JobsCommand.self,
             MigrateCommand.self,
             StatsCommand.self,
+            TasksCommand.self,
             WorkCommand.self,
         ]
     )

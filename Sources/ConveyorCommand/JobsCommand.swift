@@ -4,7 +4,7 @@ import ArgumentParser
 struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs",
-        abstract: "Inspect jobs.",
-        subcommands: [JobsShowCommand.self]
+        abstract: "Inspect, follow, cancel and retry jobs.",
+        subcommands: [JobsShowCommand.self, JobsWatchCommand.self, JobsCancelCommand.self, JobsRetryCommand.self]
     )
 }

@@ -92,6 +92,7 @@ struct WorkCommand: AsyncParsableCommand {
     var promoteInterval: Duration = .seconds(1)
 
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var artifactOptions: ArtifactOptions
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -109,7 +110,8 @@ struct WorkCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.logger("conveyor", defaultLevel: .info)
-        let configuration = try workerConfiguration()
+        var configuration = try workerConfiguration()
+        configuration.artifactStore = try artifactOptions.store()
         let allowList = try HostAllowList(allowedHosts)
         let capacity = configuration.queues.reduce(0) { $0 + $1.concurrency }
         let opened = try await database.open(logger: logger, maximumConnections: configuration.queues.count + 10)

@@ -25,7 +25,8 @@ public struct ArtifactKey: Sendable, Hashable, CustomStringConvertible {
     /// empty owner or name, `.` or `..`, a control character, a slash in the name, or a segment
     /// longer than 255 bytes once encoded.
     public init(owner: String, jobID: JobID, taskID: TaskID, name: String) throws {
-        try Self.check(owner, as: "owner", allowingSlash: true)
+        // An empty owner is the jobs enqueued without one; see `encodeOwner`.
+        if !owner.isEmpty { try Self.check(owner, as: "owner", allowingSlash: true) }
         try Self.check(name, as: "name", allowingSlash: false)
         self.owner = owner
         self.jobID = jobID
@@ -40,7 +41,7 @@ public struct ArtifactKey: Sendable, Hashable, CustomStringConvertible {
         guard segments.count == 4 else {
             throw Self.invalid("artifact storage key \"\(storageKey)\" must have four segments: owner/job/task/name")
         }
-        guard let owner = Self.decode(segments[0]), let name = Self.decode(segments[3]),
+        guard let owner = Self.decodeOwner(segments[0]), let name = Self.decode(segments[3]),
             let jobID = Int64(segments[1]), let taskID = Int64(segments[2])
         else {
             throw Self.invalid("artifact storage key \"\(storageKey)\" is not percent-encoded owner/job/task/name")
@@ -55,7 +56,25 @@ public struct ArtifactKey: Sendable, Hashable, CustomStringConvertible {
     /// `{owner}/{jobId}/{taskId}/{name}` with owner and name percent-encoded: what stores use as
     /// the file path or object key, and what the artifacts table records.
     public var storageKey: String {
-        "\(Self.encode(owner))/\(jobID)/\(taskID)/\(Self.encode(name))"
+        "\(Self.encodeOwner(owner))/\(jobID)/\(taskID)/\(Self.encode(name))"
+    }
+
+    /// The job of no owner (enqueued without one) keeps its artifacts under `_`; an owner named
+    /// `_` is escaped, so the two never share a folder.
+    static func encodeOwner(_ owner: String) -> String {
+        switch owner {
+        case "": "_"
+        case "_": "%5F"
+        default: encode(owner)
+        }
+    }
+
+    static func decodeOwner(_ segment: some StringProtocol) -> String? {
+        switch segment {
+        case "_": ""
+        case "%5F": "_"
+        default: decode(segment)
+        }
     }
 
     public var description: String { storageKey }

@@ -9,8 +9,8 @@ public struct ArtifactKeyPrefix: Sendable, Hashable, CustomStringConvertible {
 
     /// Every artifact of `owner`; throws `ConveyorError(.invalidInput)` for an owner no key can have.
     public static func owner(_ owner: String) throws -> Self {
-        try ArtifactKey.check(owner, as: "owner", allowingSlash: true)
-        return Self(storagePrefix: ArtifactKey.encode(owner) + "/")
+        if !owner.isEmpty { try ArtifactKey.check(owner, as: "owner", allowingSlash: true) }
+        return Self(storagePrefix: ArtifactKey.encodeOwner(owner) + "/")
     }
 
     /// Every artifact of one job, e.g. when the job is pruned.

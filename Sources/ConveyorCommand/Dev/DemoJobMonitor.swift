@@ -19,12 +19,16 @@ struct DemoJobMonitor: Service {
         var job = try await Self.currentDemoJob(client)
         var printer = ProgressPrinter()
         ProgressPrinter.line(
-            "demo job \(job.id): \(job.tasks.count) tasks (split a text, render three files with progress, a flaky call that fails twice)"
+            "demo job \(job.id): split a text into chunks (tasks added at run time) that are spoken and joined into an artifact, render a PDF after the split, and call a flaky service"
         )
         // Redraws the line a few times a second; a display refresh, nothing waits on it.
         while job.finishedAt == nil {
             printer.show(JobProgressLine.render(job))
-            try await Task.sleep(for: .milliseconds(200))
+            // Ctrl-C or SIGTERM before the job ends: stop showing it, without an error.
+            guard (try? await Task.sleep(for: .milliseconds(200))) != nil, !Task.isShuttingDownGracefully else {
+                printer.finish()
+                return
+            }
             job = try await client.job(job.id) ?? job
         }
         printer.show(JobProgressLine.render(job))

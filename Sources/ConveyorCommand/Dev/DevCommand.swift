@@ -22,6 +22,7 @@ struct DevCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var artifactOptions: ArtifactOptions
 
     @Flag(help: "Exit when the demo job has ended, with a summary; exit status 1 if it failed.")
     var once = false
@@ -45,19 +46,18 @@ struct DevCommand: AsyncParsableCommand {
             var registry = TaskRegistry()
             BuiltinTasks.register(in: &registry, http: try HTTPTaskConfiguration(allowedHosts: [], client: httpClient))
             DemoTasks.register(in: &registry)
-            let worker = try Worker(
-                client: opened.client, registry: registry,
-                configuration: WorkerConfiguration(
-                    queues: [
-                        QueueConfiguration(TaskDefaults.queue, concurrency: concurrency),
-                        QueueConfiguration(DemoTasks.Render.queue, concurrency: concurrency),
-                    ],
-                    pollInterval: .milliseconds(250),
-                    shutdownDeadline: .seconds(10),
-                    maintenance: MaintenanceConfiguration(promoteInterval: .milliseconds(250))
-                ),
-                logger: logger
+            var configuration = WorkerConfiguration(
+                queues: [
+                    QueueConfiguration(TaskDefaults.queue, concurrency: concurrency),
+                    QueueConfiguration(DemoTasks.Render.queue, concurrency: concurrency),
+                ],
+                pollInterval: .milliseconds(250),
+                shutdownDeadline: .seconds(10),
+                maintenance: MaintenanceConfiguration(promoteInterval: .milliseconds(250))
             )
+            configuration.artifactStore = try artifactOptions.store()
+            let worker = try Worker(
+                client: opened.client, registry: registry, configuration: configuration, logger: logger)
             ProgressPrinter.line("conveyor dev: \(opened.location)")
             let client = opened.client
             let monitor = PreparedService(

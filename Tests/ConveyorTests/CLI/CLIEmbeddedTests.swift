@@ -32,7 +32,11 @@ struct CLIEmbeddedTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let result = try await CLIProcess.run(["dev", "--once"], directory: directory, timeout: .seconds(120))
         #expect(result.succeeded, "\(result)")
-        #expect(result.stdout.contains("(demo.audiobook) completed: 5 tasks"), "\(result)")
+        // Split added a task per chunk and one that joined them into an artifact.
+        #expect(result.stdout.contains("(demo.audiobook) completed: 9 tasks"), "\(result)")
+        #expect(result.stdout.contains("demo.concatenate: completed"), "\(result)")
+        let book = directory.appendingPathComponent(".conveyor/artifacts/objects/_/1/10/book.txt")
+        #expect(FileManager.default.fileExists(atPath: book.path), "no artifact at \(book.path)")
         #expect(result.stdout.contains("2 retries"), "\(result)")
         #expect(!result.stdout.contains("\u{1B}"), "\(result)")
         #expect(!result.stdout.contains("\r"), "\(result)")
