@@ -102,7 +102,11 @@ final class CLIProcess: Sendable {
             killIfRunning()
             for await _ in exits {}
         }
-        process.waitUntilExit()
+        // Never `process.waitUntilExit()`: on Linux it parks the calling thread on a run loop until
+        // Foundation delivers the exit there, which off the main thread can be never; with two
+        // cooperative threads, two such waits froze the whole test run. The termination handler
+        // has fired; the status is set before it runs, and this only guards that order.
+        while process.isRunning { await Task.yield() }
         let result = CLIResult(
             arguments: arguments,
             status: process.terminationStatus,
