@@ -42,6 +42,18 @@ struct DatabaseOptions: ParsableArguments {
     ///
     /// - Throws: a `ConveyorError` whose one-line description says what to fix when the URL is
     ///   missing or malformed, the server cannot be reached, or the schema name is invalid.
+    /// Opens the database, checks it is migrated, and runs `body` with a client on it: what a
+    /// command that reads or acts on jobs does.
+    func withMigratedClient<T: Sendable>(
+        logger: Logger, _ body: (ConveyorClient, OpenedDatabase) async throws -> T
+    ) async throws -> T {
+        let opened = try await open(logger: logger)
+        return try await opened.withServices { client in
+            try await opened.requireMigrated()
+            return try await body(client, opened)
+        }
+    }
+
     func open(logger: Logger, maximumConnections: Int = 4) async throws -> OpenedDatabase {
         guard let given = givenURL else {
             return try await openSQLite(SQLiteURL.defaultDatabase(), logger: logger)

@@ -20,10 +20,8 @@ struct JobsCancelCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.logger("conveyor.jobs", defaultLevel: .warning)
-        let opened = try await database.open(logger: logger)
-        let count = try await opened.withServices { client in
-            try await opened.requireMigrated()
-            return try await client.cancelJob(JobID(id), reason: reason)
+        let count = try await database.withMigratedClient(logger: logger) { client, _ in
+            try await client.cancelJob(JobID(id), reason: reason)
         }
         print(
             count == 0

@@ -17,10 +17,8 @@ struct JobsRetryCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.logger("conveyor.jobs", defaultLevel: .warning)
-        let opened = try await database.open(logger: logger)
-        let count = try await opened.withServices { client in
-            try await opened.requireMigrated()
-            return try await client.retryJob(JobID(id))
+        let count = try await database.withMigratedClient(logger: logger) { client, _ in
+            try await client.retryJob(JobID(id))
         }
         print(
             count == 0
