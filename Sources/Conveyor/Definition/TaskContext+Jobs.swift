@@ -17,12 +17,14 @@ extension TaskContext {
     /// try context.addTasks(chunks + [try NewTask(Concatenate(), name: "concat", dependsOn: chunks.compactMap(\.name))])
     /// ```
     public func addTasks(_ tasks: [NewTask]) throws {
-        guard let addedTasks else {
+        guard let running else {
             throw ConveyorError(.unsupported, "tasks can be added only by a handler run by a worker")
         }
         // Checked with the ones added before, so a mistake throws where it is made.
-        _ = try TaskGraph.inserts(for: addedTasks.all + tasks, allowsExisting: true)
-        addedTasks.append(contentsOf: tasks)
+        _ = try TaskGraph.inserts(for: running.addedTasks(taskID, attempt: attempt) + tasks, allowsExisting: true)
+        guard running.addTasks(tasks, to: taskID, attempt: attempt) else {
+            throw ConveyorError(.unsupported, "tasks not added: this attempt no longer holds task \(taskID)")
+        }
     }
 
     /// Adds one task to this task's job: see ``addTasks(_:)``.

@@ -32,8 +32,8 @@ public struct TaskContext: Sendable {
     package var driver: (any QueueDriver)? = nil
     /// Where artifacts go; set by the worker when it has a store.
     package var artifactStore: (any ArtifactStore)? = nil
-    /// The tasks the handler adds to its job, written with its completion; set by the worker.
-    package var addedTasks: AddedTasks? = nil
+    /// Where the tasks the handler adds to its job are kept until its completion; set by the worker.
+    package var running: RunningTasks? = nil
 
     /// A context whose logger is `logger`, as given.
     public init(

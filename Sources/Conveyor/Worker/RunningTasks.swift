@@ -17,39 +17,44 @@ package enum CancelReason: Sendable, Hashable {
 /// task rescued from under a slow handler may be claimed again by this same worker, and the old
 /// attempt's handler must then be cancelled, not forgotten.
 package final class RunningTasks: Sendable {
-    private struct Key: Hashable {
-        var id: TaskID
-        var attempt: Int
-    }
-
     private struct Entry {
         var deadline: ContinuousClock.Instant?
         var timeout: Duration?
         var handle: Task<String?, any Error>?
         var cancelReason: CancelReason?
         var finished = false
+        /// Tasks the handler added to its job, written with its completion.
+        var added: [NewTask] = []
     }
 
-    private let entries = Mutex<[Key: Entry]>([:])
+    /// By task, then attempt: nearly always one attempt per task, so every operation on one task
+    /// stays constant-time however many run.
+    private let entries = Mutex<[TaskID: [Int: Entry]]>([:])
 
     package init() {}
 
     /// Attempts held, running or waiting for their outcome to be written.
-    package var count: Int { entries.withLock { $0.count } }
+    package var count: Int { entries.withLock { $0.values.reduce(0) { $0 + $1.count } } }
 
     /// The tasks held, each once.
-    package var ids: [TaskID] { entries.withLock { Array(Set($0.keys.map(\.id))) } }
+    package var ids: [TaskID] { entries.withLock { Array($0.keys) } }
 
     /// Attempts whose handler is still running.
-    package var activeCount: Int { entries.withLock { $0.values.count(where: { !$0.finished }) } }
+    package var activeCount: Int {
+        entries.withLock { $0.values.reduce(0) { $0 + $1.values.count(where: { !$0.finished }) } }
+    }
 
     /// Records a claimed attempt. An older attempt of the same task still here has lost the task
     /// to this one: its handler is cancelled.
     package func insert(_ id: TaskID, attempt: Int) {
         let superseded = entries.withLock { entries -> [Task<String?, any Error>] in
-            entries[Key(id: id, attempt: attempt)] = Entry()
-            let older = entries.keys.filter { $0.id == id && $0.attempt < attempt }
-            return older.compactMap { Self.markCancelled(&entries, $0, .leaseLost) }
+            var attempts = entries[id] ?? [:]
+            attempts[attempt] = Entry()
+            let handles = attempts.keys.filter { $0 < attempt }.compactMap {
+                Self.markCancelled(&attempts, $0, .leaseLost)
+            }
+            entries[id] = attempts
+            return handles
         }
         for handle in superseded { handle.cancel() }
     }
@@ -57,12 +62,11 @@ package final class RunningTasks: Sendable {
     /// Attaches the handler's task and its timeout; cancels it at once if a cancel came first.
     package func attach(_ id: TaskID, attempt: Int, handle: Task<String?, any Error>, timeout: Duration?) {
         let cancelNow = entries.withLock { entries -> Bool in
-            let key = Key(id: id, attempt: attempt)
-            guard var entry = entries[key] else { return true }
+            guard var entry = entries[id]?[attempt] else { return true }
             entry.handle = handle
             entry.timeout = timeout
             entry.deadline = timeout.map { ContinuousClock.now.advanced(by: $0) }
-            entries[key] = entry
+            entries[id]?[attempt] = entry
             return entry.cancelReason != nil
         }
         if cancelNow { handle.cancel() }
@@ -72,16 +76,32 @@ package final class RunningTasks: Sendable {
     @discardableResult
     package func handlerFinished(_ id: TaskID, attempt: Int) -> CancelReason? {
         entries.withLock { entries in
-            let key = Key(id: id, attempt: attempt)
-            entries[key]?.finished = true
-            entries[key]?.handle = nil
-            return entries[key]?.cancelReason
+            entries[id]?[attempt]?.finished = true
+            entries[id]?[attempt]?.handle = nil
+            return entries[id]?[attempt]?.cancelReason
         }
+    }
+
+    /// Keeps tasks a running handler adds to its job; false when the attempt is no longer here.
+    package func addTasks(_ tasks: [NewTask], to id: TaskID, attempt: Int) -> Bool {
+        entries.withLock { entries in
+            guard entries[id]?[attempt] != nil else { return false }
+            entries[id]?[attempt]?.added.append(contentsOf: tasks)
+            return true
+        }
+    }
+
+    /// The tasks the attempt's handler added so far.
+    package func addedTasks(_ id: TaskID, attempt: Int) -> [NewTask] {
+        entries.withLock { $0[id]?[attempt]?.added ?? [] }
     }
 
     /// Forgets an attempt once its outcome is written; other attempts of the task stay.
     package func remove(_ id: TaskID, attempt: Int) {
-        _ = entries.withLock { $0.removeValue(forKey: Key(id: id, attempt: attempt)) }
+        entries.withLock { entries in
+            entries[id]?.removeValue(forKey: attempt)
+            if entries[id]?.isEmpty == true { entries.removeValue(forKey: id) }
+        }
     }
 
     /// Cancels the handlers of every attempt of a task still running, once, with a reason.
@@ -90,10 +110,11 @@ package final class RunningTasks: Sendable {
     @discardableResult
     package func cancel(_ id: TaskID, reason: CancelReason) -> Bool {
         let handles = entries.withLock { entries -> [Task<String?, any Error>?] in
-            let eligible = entries.filter { key, entry in
-                key.id == id && !entry.finished && entry.cancelReason == nil
-            }.keys
-            return eligible.map { Self.markCancelled(&entries, $0, reason) }
+            guard var attempts = entries[id] else { return [] }
+            let eligible = attempts.filter { !$0.value.finished && $0.value.cancelReason == nil }.keys
+            let handles = eligible.map { Self.markCancelled(&attempts, $0, reason) }
+            entries[id] = attempts
+            return handles
         }
         for handle in handles { handle?.cancel() }
         return !handles.isEmpty
@@ -108,13 +129,16 @@ package final class RunningTasks: Sendable {
     @discardableResult
     package func cancelOverdue(now: ContinuousClock.Instant = .now) -> Int {
         let overdue = entries.withLock { entries -> [Task<String?, any Error>?] in
-            let due = entries.compactMap { key, entry -> (Key, Duration)? in
-                guard let deadline = entry.deadline, let timeout = entry.timeout, !entry.finished,
-                    entry.cancelReason == nil, deadline <= now
-                else { return nil }
-                return (key, timeout)
+            var handles: [Task<String?, any Error>?] = []
+            for (id, attempts) in entries {
+                for (attempt, entry) in attempts {
+                    guard let deadline = entry.deadline, let timeout = entry.timeout, !entry.finished,
+                        entry.cancelReason == nil, deadline <= now
+                    else { continue }
+                    handles.append(Self.markCancelled(&entries[id, default: [:]], attempt, .timeout(timeout)))
+                }
             }
-            return due.map { key, timeout in Self.markCancelled(&entries, key, .timeout(timeout)) }
+            return handles
         }
         for handle in overdue { handle?.cancel() }
         return overdue.count
@@ -122,11 +146,11 @@ package final class RunningTasks: Sendable {
 
     /// Records why an attempt is cancelled (first reason wins); returns its handler to cancel.
     private static func markCancelled(
-        _ entries: inout [Key: Entry], _ key: Key, _ reason: CancelReason
+        _ attempts: inout [Int: Entry], _ attempt: Int, _ reason: CancelReason
     ) -> Task<String?, any Error>? {
-        guard var entry = entries[key], !entry.finished, entry.cancelReason == nil else { return nil }
+        guard var entry = attempts[attempt], !entry.finished, entry.cancelReason == nil else { return nil }
         entry.cancelReason = reason
-        entries[key] = entry
+        attempts[attempt] = entry
         return entry.handle
     }
 }

@@ -42,8 +42,7 @@ package struct TaskExecutor: Sendable {
         )
         context.driver = driver
         context.artifactStore = artifactStore
-        let addedTasks = AddedTasks()
-        context.addedTasks = addedTasks
+        context.running = running
         let timeout = handler.timeout ?? queue.timeout
         // The handler runs in its own Task so that a timeout, a lost lease or shutdown can cancel
         // exactly this handler; this child awaits it, so it never outlives the worker. The Task
@@ -69,7 +68,7 @@ package struct TaskExecutor: Sendable {
                 taskLogger(task).error("task discarded: \(reason)")
                 return completion(task, .discarded(error: attemptError(task, reason)))
             }
-            let added = addedTasks.all
+            let added = running.addedTasks(task.id, attempt: task.attempt)
             guard !added.isEmpty else {
                 if logger.logLevel <= .debug { taskLogger(task).debug("task completed") }
                 return completion(task, .completed(result: output))
