@@ -2,9 +2,9 @@ import Conveyor
 import Foundation
 import Logging
 
-/// One database engine under benchmark. PostgreSQL is the first; another driver plugs in by
-/// conforming (and adding its URL scheme to ``BenchBackends``): the workloads only use this seam
-/// and ``BenchDatabase``.
+/// One database engine under benchmark: PostgreSQL (``PostgresBenchBackend``) or SQLite
+/// (``SQLiteBenchBackend``). Another driver plugs in by conforming (and adding its URL scheme to
+/// ``BenchBackends``): the workloads only use this seam and ``BenchDatabase``.
 protocol BenchBackend: Sendable {
     /// A short name for tables and file names, e.g. `postgres`.
     var name: String { get }
@@ -16,11 +16,14 @@ protocol BenchBackend: Sendable {
     func createDatabase() async throws -> any BenchDatabase
     /// A client on a database made by ``createDatabase()``, from a worker process given its id.
     func client(forDatabase id: String) throws -> ConveyorClient
+    /// What a reader of `workload`'s figures must know about this backend (shown as a note in the
+    /// table), or nil.
+    func remark(on workload: BenchPlan.Workload) -> String?
 }
 
 /// One fresh database of a backend, used by one workload run and dropped after it.
 protocol BenchDatabase: Sendable {
-    /// Names this database to a worker process (`conveyor bench worker --database ID`).
+    /// Names this database to a worker process (`conveyor bench worker --run-database ID`).
     var id: String { get }
     var client: ConveyorClient { get }
     /// Inserts, in bulk, finished and future tasks of `kind` in `queue`.
@@ -57,6 +60,8 @@ struct BenchDrainRecord: Sendable, Hashable {
 }
 
 extension BenchBackend {
+    func remark(on workload: BenchPlan.Workload) -> String? { nil }
+
     /// Runs `body` on a fresh database and drops it afterwards (unless `keep`, for looking at it
     /// after the run), also when `body` throws.
     func withFreshDatabase<T: Sendable>(
@@ -93,13 +98,12 @@ enum BenchBackends {
             return try await PostgresBenchBackend.withBackend(
                 url: url, connections: connections, logger: logger, body)
         case "sqlite":
-            throw ConveyorError(
-                .unsupported,
-                "the SQLite driver is not part of this build yet; benchmark PostgreSQL with a postgres:// URL")
+            return try await SQLiteBenchBackend.withBackend(url: url, logger: logger, body)
         default:
             throw ConveyorError(
                 .invalidConfiguration,
-                "database URL scheme '\(scheme)' is not one the bench knows; use postgres://user@host:port/database")
+                "database URL scheme '\(scheme)' is not one the bench knows; use postgres://user@host:port/database or sqlite:///directory/"
+            )
         }
     }
 }

@@ -8,11 +8,13 @@ import Logging
 ///
 /// ```
 /// conveyor bench --database postgres://postgres@127.0.0.1:5432/postgres
+/// conveyor bench --database sqlite:///var/tmp/conveyor-bench/
 /// conveyor bench --database … --quick --runs 1 --only throughput
 /// ```
 ///
-/// Run it from a release build. Each workload run gets a fresh database (a schema on PostgreSQL)
-/// that is dropped afterwards; worker processes are this executable re-run as `bench worker`.
+/// Run it from a release build. Each workload run gets a fresh database (a schema on PostgreSQL,
+/// a file in the given directory on SQLite) that is dropped afterwards; worker processes are this
+/// executable re-run as `bench worker`.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -30,7 +32,9 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("database"),
-        help: "The database to benchmark on (postgres://user@host:port/database); default $CONVEYOR_DATABASE_URL.")
+        help:
+            "The database to benchmark on: postgres://user@host:port/database, or sqlite:///directory/ for a file per run in that directory; default $CONVEYOR_DATABASE_URL."
+    )
     var databaseURL: String?
 
     @Option(help: "Runs of each workload; figures are their median, min and max.")
@@ -66,7 +70,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Also write the figures as CSV to this file.")
     var csv: String?
 
-    @Flag(help: "Keep each run's database (schema) instead of dropping it, to inspect it afterwards.")
+    @Flag(help: "Keep each run's database (schema or file) instead of dropping it, to inspect it afterwards.")
     var keep = false
 
     @Option(help: "Log level of the bench and its workers (trace … critical).")

@@ -43,9 +43,11 @@ final class BenchRunner {
         }
     }
 
-    /// Fixes the order of the table: every figure the plan will measure, before any sample.
+    /// Fixes the order of the table: every figure the plan will measure, before any sample. The
+    /// backend's remark on a workload goes under the workload's first figure.
     private func declareFigures() {
         for workload in plan.workloads {
+            let first = figures.count
             switch workload {
             case .enqueue:
                 declare(
@@ -84,6 +86,9 @@ final class BenchRunner {
                 declare(
                     "scale.\(plan.scaleShape)", "end-to-end: \(Self.describe(plan.scaleShape)), \(rows)", "tasks/s")
                 declare("scale.\(plan.scaleShape).ratio", "  with \(rows) / paired empty run", "%")
+            }
+            if let remark = backend.remark(on: workload), first < figures.count {
+                figures[first].notes.append(remark)
             }
         }
     }

@@ -18,7 +18,9 @@ struct BenchWorkerCommand: AsyncParsableCommand {
     /// Where the coordinator puts the database URL, so it never shows in the process list.
     static let databaseURLVariable = "CONVEYOR_BENCH_DATABASE_URL"
 
-    @Option(name: .customLong("run-database"), help: "The database made for this run (a PostgreSQL schema).")
+    @Option(
+        name: .customLong("run-database"),
+        help: "The database made for this run (a PostgreSQL schema, an SQLite file name).")
     var database: String
 
     @Option(help: "Tasks this worker runs at once.")
