@@ -153,10 +153,10 @@ public struct PostgresDriver: QueueDriver {
 
     package func taskInsertMany(_ params: TaskInsertManyParams) async throws -> [TaskID] {
         let rows = try await run(queries.taskInsertMany(owner: params.owner, tasks: TaskInsertColumns(params.tasks)))
-        var ids: [TaskID] = []
-        ids.reserveCapacity(params.tasks.count)
-        for id in try rows.decodeAll(Int64.self) { ids.append(TaskID(id)) }
-        return ids
+        for (ids, _) in try rows.decodeAll(([Int64], Int64).self) {
+            return ids.map { TaskID($0) }
+        }
+        throw ConveyorError(.databaseFailure, "the insert of \(params.tasks.count) tasks returned no ids")
     }
 
     package func jobInsert(_ params: JobInsertParams) async throws -> JobInsertResult {

@@ -59,26 +59,30 @@ struct PostgresQueries: Sendable {
 
     // MARK: Enqueue
 
+    /// One statement for any number of tasks. The rows come from a subquery rather than a CTE
+    /// (nothing to materialize; `nextval` keeps it from being flattened, so each row takes one id,
+    /// in the order of the arrays), and the ids come back as one array in one row rather than a
+    /// row per task, which the client would decode one by one.
     func taskInsertMany(owner: String, tasks: TaskInsertColumns) -> PostgresQuery {
         """
-        WITH input AS (
-            SELECT nextval('\(unescaped: schema).ids') AS id, u.*
-            FROM unnest(\(tasks.kinds)::text[], \(tasks.queues)::text[], \(tasks.inputs)::text[],
-                        \(tasks.priorities)::int2[], \(tasks.runAts)::timestamptz[], \(tasks.maxAttempts)::int2[])
-                AS u(kind, queue, input, priority, run_at, max_attempts)
-        ), inserted AS (
+        WITH inserted AS (
             INSERT INTO \(unescaped: schema).tasks
                 (id, job_id, owner, kind, queue, state, priority, input, max_attempts, attempt_budget, run_at)
             SELECT id, id, \(owner), kind, queue,
                    (CASE WHEN run_at > now() THEN 'scheduled' ELSE 'available' END)::\(unescaped: schema).task_state,
                    priority, input::jsonb, max_attempts, max_attempts, greatest(run_at, now())
-            FROM input
+            FROM (
+                SELECT nextval('\(unescaped: schema).ids') AS id, u.*
+                FROM unnest(\(tasks.kinds)::text[], \(tasks.queues)::text[], \(tasks.inputs)::text[],
+                            \(tasks.priorities)::int2[], \(tasks.runAts)::timestamptz[], \(tasks.maxAttempts)::int2[])
+                    AS u(kind, queue, input, priority, run_at, max_attempts)
+            ) AS input
             RETURNING id, queue, state
         ), notified AS (
             SELECT pg_notify('\(unescaped: workChannel)', queue)
             FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'available') AS queues
         )
-        SELECT id FROM inserted CROSS JOIN (SELECT count(*) FROM notified) AS n ORDER BY id
+        SELECT array(SELECT id FROM inserted ORDER BY id), (SELECT count(*) FROM notified)
         """
     }
 
