@@ -148,7 +148,6 @@ final class SQLiteDatabaseFile: Sendable {
                 }
             }
             try await session.run(SQLiteQueries.connectionSynchronous)
-            try await session.run(SQLiteQueries.connectionRecursiveTriggers)
             return connection
         } catch {
             try? await connection.close().get()

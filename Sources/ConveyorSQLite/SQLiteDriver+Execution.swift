@@ -36,42 +36,61 @@ extension SQLiteDriver {
     }
 
     /// One statement for up to 500 outcomes; more are several statements in one transaction.
-    /// A completion of a task of a multi-task job may make its dependents available (the
-    /// `tasks_completed` trigger does it in the same statement); their queues are then woken.
+    /// One transaction: the outcomes (500 per statement), then, only when a finished task belongs
+    /// to a multi-task job, its dependents: unblocked or cancelled. Queues where tasks became
+    /// available are woken.
     package func taskCompleteMany(_ params: TaskCompleteManyParams) async throws -> [TaskID] {
         guard !params.completions.isEmpty else { return [] }
         let limit = SQLiteQueries.maxRowsPerStatement
-        let (rows, woken): ([[SQLiteData]], [String])
-        if params.completions.count <= limit {
-            (rows, woken) = try await file.write { session in
-                let completions = params.completions.map { CompletionRow($0, now: Date()) }
-                let rows = try await session.rows(SQLiteQueries.taskCompleteMany(completions[...]))
-                return (rows, try await Self.unblockedQueues(rows, in: session))
+        let (rows, woken) = try await file.transaction { session -> ([[SQLiteData]], [String]) in
+            let now = Date()
+            let completions = params.completions.map { CompletionRow($0, now: now) }
+            var rows: [[SQLiteData]] = []
+            for start in stride(from: 0, to: completions.count, by: limit) {
+                let chunk = completions[start..<min(start + limit, completions.count)]
+                rows += try await session.rows(SQLiteQueries.taskCompleteMany(chunk))
             }
-        } else {
-            (rows, woken) = try await file.transaction { session in
-                let now = Date()
-                let completions = params.completions.map { CompletionRow($0, now: now) }
-                var rows: [[SQLiteData]] = []
-                for start in stride(from: 0, to: completions.count, by: limit) {
-                    let chunk = completions[start..<min(start + limit, completions.count)]
-                    rows += try await session.rows(SQLiteQueries.taskCompleteMany(chunk))
-                }
-                return (rows, try await Self.unblockedQueues(rows, in: session))
+            let settled = try rows.map { row in
+                let cells = SQLiteCells(row)
+                return SettledTask(id: try cells.int64(0), inJob: try cells.int(1) != 0, state: try cells.string(2))
             }
+            return (rows, try await Self.settleDependents(of: settled, now: now, in: session))
         }
         if !woken.isEmpty { broadcaster.notify(woken) }
         return try rows.map { TaskID(try SQLiteCells($0).int64(0)) }
     }
 
-    /// The queues where completed tasks (rows of `id, completed in a multi-task job`) made
-    /// dependents available; no statement when none of them can have dependents.
-    static func unblockedQueues(_ rows: [[SQLiteData]], in session: SQLiteSession) async throws -> [String] {
-        let completed = try rows.filter { try SQLiteCells($0).int(1) != 0 }.map { try SQLiteCells($0).int64(0) }
-        guard !completed.isEmpty else { return [] }
-        return try await session.rows(SQLiteQueries.taskUnblockedQueues(completed)).map {
-            try SQLiteCells($0).string(0)
+    /// A task that just reached an outcome, as far as its dependents care.
+    struct SettledTask {
+        var id: Int64
+        /// Whether it belongs to a multi-task job: only those can have dependents.
+        var inJob: Bool
+        var state: String
+    }
+
+    /// Unblocks the dependents of completed tasks and cancels those of discarded or cancelled
+    /// ones, in the caller's transaction; returns the queues where tasks became available. No
+    /// statement runs when no settled task belongs to a multi-task job.
+    static func settleDependents(
+        of settled: [SettledTask], now: Date, in session: SQLiteSession
+    ) async throws -> [String] {
+        let inJobs = settled.filter(\.inJob)
+        guard !inJobs.isEmpty else { return [] }
+        let completed = inJobs.filter { $0.state == TaskState.completed.rawValue }.map(\.id)
+        let failed = inJobs.filter {
+            $0.state == TaskState.discarded.rawValue || $0.state == TaskState.cancelled.rawValue
+        }.map(\.id)
+        var woken: [String] = []
+        if !completed.isEmpty {
+            for row in try await session.rows(SQLiteQueries.taskUnblockDependents(completed, now: now)) {
+                let cells = SQLiteCells(row)
+                if try cells.string(1) == TaskState.available.rawValue { woken.append(try cells.string(0)) }
+            }
         }
+        if !failed.isEmpty {
+            try await session.run(SQLiteQueries.taskCancelDependents(failed, now: now))
+        }
+        return woken
     }
 
     package func workerHeartbeat(_ params: WorkerHeartbeatParams) async throws -> [TaskID] {

@@ -60,8 +60,11 @@ extension SQLiteDriver {
             TaskCompletion(id: params.id, attempt: params.attempt, outcome: .completed(result: params.result)),
             now: Date())
         let rows = try await session.rows(SQLiteQueries.taskCompleteMany([completion][...]))
-        guard !rows.isEmpty else { throw FanOutRollback(outcome: .notHeld) }
-        let woken = try await unblockedQueues(rows, in: session)
+        guard let row = rows.first else { throw FanOutRollback(outcome: .notHeld) }
+        let cells = SQLiteCells(row)
+        let woken = try await settleDependents(
+            of: [SettledTask(id: try cells.int64(0), inJob: try cells.int(1) != 0, state: try cells.string(2))],
+            now: completion.finishedAt ?? Date(), in: session)
         return (.written(taskIDs: inserted.ids), inserted.availableQueues.union(woken))
     }
 

@@ -35,17 +35,23 @@ extension SQLiteDriver {
                 )
             }
             var result = TaskRescueResult(retried: 0, discarded: 0)
+            var settled: [SettledTask] = []
             let limit = SQLiteQueries.maxRowsPerStatement
             for start in stride(from: 0, to: rescues.count, by: limit) {
                 let chunk = rescues[start..<min(start + limit, rescues.count)]
                 for row in try await session.rows(SQLiteQueries.taskRescueExpiredUpdate(chunk)) {
-                    if try SQLiteCells(row).string(0) == TaskState.retryable.rawValue {
+                    let cells = SQLiteCells(row)
+                    let state = try cells.string(0)
+                    if state == TaskState.retryable.rawValue {
                         result.retried += 1
                     } else {
                         result.discarded += 1
+                        settled.append(SettledTask(id: try cells.int64(1), inJob: try cells.int(2) != 0, state: state))
                     }
                 }
             }
+            // A dead letter's dependents can never run: cancel them in the same transaction.
+            _ = try await Self.settleDependents(of: settled, now: now, in: session)
             return result
         }
     }

@@ -132,38 +132,6 @@ enum SQLiteMigrations {
                 ) STRICT, WITHOUT ROWID
                 """,
                 "CREATE INDEX task_dependencies_task ON task_dependencies (task_id)",
-                // As on PostgreSQL, triggers keep dependencies in step on every path that finishes a
-                // task of a multi-task job (single-task jobs have no job_id and never fire them):
-                // a completion takes a blocker off each dependent and makes those at 0 available;
-                // a discard or cancellation cancels the blocked dependents, which (with recursive
-                // triggers on, as every connection sets) cancels theirs in turn.
-                """
-                CREATE TRIGGER tasks_completed AFTER UPDATE OF state ON tasks
-                WHEN new.job_id IS NOT NULL AND old.state <> new.state AND new.state = 'completed'
-                BEGIN
-                    UPDATE tasks
-                    SET blockers = blockers - 1,
-                        state = CASE WHEN blockers > 1 THEN 'blocked'
-                                     WHEN run_at > coalesce(new.finished_at, run_at) THEN 'scheduled'
-                                     ELSE 'available' END
-                    WHERE state = 'blocked' AND id IN (SELECT task_id FROM task_dependencies WHERE depends_on = new.id);
-                END
-                """,
-                """
-                CREATE TRIGGER tasks_failed AFTER UPDATE OF state ON tasks
-                WHEN new.job_id IS NOT NULL AND old.state <> new.state AND new.state IN ('discarded', 'cancelled')
-                BEGIN
-                    UPDATE tasks
-                    SET state = 'cancelled',
-                        finished_at = new.finished_at,
-                        errors = json_insert(errors, '$[#]', json_object(
-                            'attempt', attempt,
-                            'at', new.finished_at,
-                            'error', 'cancelled: task ' || new.id || coalesce(' (' || new.name || ')', '')
-                                || ', which it depends on, was ' || new.state))
-                    WHERE state = 'blocked' AND id IN (SELECT task_id FROM task_dependencies WHERE depends_on = new.id);
-                END
-                """,
                 """
                 CREATE TABLE artifacts (
                     task_id INTEGER NOT NULL,

@@ -59,8 +59,6 @@ enum SQLiteQueries {
     /// In WAL mode a commit is durable against a crash of the process; only a power loss can lose
     /// the last commits, never corrupt the file.
     static let connectionSynchronous = SQLiteQuery("PRAGMA synchronous = NORMAL")
-    /// A trigger's updates fire triggers in turn: a failed task's dependents' dependents are cancelled too.
-    static let connectionRecursiveTriggers = SQLiteQuery("PRAGMA recursive_triggers = ON")
     /// Takes the write lock at once, so a transaction never fails half-way on a lock held elsewhere.
     static let transactionBegin = SQLiteQuery("BEGIN IMMEDIATE")
     static let transactionCommit = SQLiteQuery("COMMIT")
@@ -237,7 +235,7 @@ enum SQLiteQueries {
                 lease_expires_at = NULL
             FROM u
             WHERE tasks.id = u.c_id AND tasks.attempt = u.c_attempt AND tasks.state = 'running'
-            RETURNING id, job_id IS NOT NULL AND state = 'completed'
+            RETURNING id, job_id IS NOT NULL, state
             """
         }
         var binds: [SQLiteData] = []
@@ -283,16 +281,58 @@ enum SQLiteQueries {
         )
     }
 
-    /// The queues of the dependents of these tasks that are available now: where a completion
-    /// woke work up.
-    static func taskUnblockedQueues(_ ids: [Int64]) -> SQLiteQuery {
+    /// Takes the completed tasks (ids as one JSON array) off their dependents' blockers; those with
+    /// none left become available (or scheduled, if their run time is ahead). Returns their queue
+    /// and new state.
+    ///
+    /// On PostgreSQL a trigger does this; here the driver runs it in the completion's own
+    /// transaction, only when a completed task belongs to a multi-task job: SQLite would compile a
+    /// trigger into every statement that sets `state`, the claim included, on every call.
+    static func taskUnblockDependents(_ completed: [Int64], now: Date) -> SQLiteQuery {
         SQLiteQuery(
             """
-            SELECT DISTINCT queue FROM tasks
-            WHERE state = 'available'
-              AND id IN (SELECT task_id FROM task_dependencies WHERE depends_on IN (SELECT value FROM json_each(?1)))
+            WITH done(id) AS (SELECT value FROM json_each(?1)),
+            counts(task_id, n) AS (
+                SELECT d.task_id, count(*) FROM task_dependencies d JOIN done ON d.depends_on = done.id
+                GROUP BY d.task_id
+            )
+            UPDATE tasks
+            SET blockers = blockers - (SELECT n FROM counts WHERE counts.task_id = tasks.id),
+                state = CASE WHEN blockers - (SELECT n FROM counts WHERE counts.task_id = tasks.id) > 0 THEN 'blocked'
+                             WHEN run_at > ?2 THEN 'scheduled'
+                             ELSE 'available' END
+            WHERE state = 'blocked' AND id IN (SELECT task_id FROM counts)
+            RETURNING queue, state
             """,
-            [.text(jsonArray(ids))]
+            [.text(jsonArray(completed)), now.sqlite]
+        )
+    }
+
+    /// Cancels the blocked tasks that depend, directly or not, on the failed tasks (ids as one JSON
+    /// array), each with the reason naming the failed task. Run in the transaction that failed them.
+    static func taskCancelDependents(_ failed: [Int64], now: Date) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            WITH RECURSIVE doomed(id, root) AS (
+                SELECT d.task_id, d.depends_on FROM task_dependencies d
+                WHERE d.depends_on IN (SELECT value FROM json_each(?1))
+                UNION
+                SELECT d.task_id, doomed.root FROM task_dependencies d JOIN doomed ON d.depends_on = doomed.id
+            ),
+            reasons(id, reason) AS (
+                SELECT doomed.id, 'cancelled: task ' || r.id || coalesce(' (' || r.name || ')', '')
+                    || ', which it depends on, was ' || r.state
+                FROM doomed JOIN tasks r ON r.id = doomed.root
+                GROUP BY doomed.id
+            )
+            UPDATE tasks
+            SET state = 'cancelled',
+                finished_at = ?2,
+                errors = json_insert(errors, '$[#]', json_object(
+                    'attempt', attempt, 'at', ?2, 'error', (SELECT reason FROM reasons WHERE reasons.id = tasks.id)))
+            WHERE state = 'blocked' AND id IN (SELECT id FROM reasons)
+            """,
+            [.text(jsonArray(failed)), now.sqlite]
         )
     }
 
@@ -484,7 +524,7 @@ enum SQLiteQueries {
                 lease_expires_at = NULL
             FROM u
             WHERE tasks.id = u.c_id AND tasks.attempt = u.c_attempt AND tasks.state = 'running'
-            RETURNING state
+            RETURNING state, id, job_id IS NOT NULL
             """
         }
         var binds: [SQLiteData] = []

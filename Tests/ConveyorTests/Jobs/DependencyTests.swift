@@ -108,6 +108,25 @@ struct DependencyTests {
         }
     }
 
+    @Test("a task dead-lettered by the rescuer cancels its dependents too", arguments: TestDriver.allCases)
+    func rescueDiscardPropagates(driver: TestDriver) async throws {
+        try await driver.withDatabase { client in
+            var lost = NewTask.step("lost", .wait)
+            lost.maxAttempts = 1
+            let job = try await client.enqueueJob(kind: "rescued", tasks: [lost, .step("after", after: ["lost"])])
+            let claimed = try await client.driver.taskClaim(
+                .init(queue: Step.queue, limit: 5, workerID: "gone", leaseDuration: .seconds(1)))
+            #expect(claimed.map(\.id) == [job.taskIDs[0]])
+            let rescued = try await client.driver.taskRescueExpired(
+                .init(now: Date().addingTimeInterval(60), limit: 10, retryPolicy: .init()))
+            #expect(rescued.discarded == 1)
+            let after = try #require(try await client.job(job.jobID))
+            #expect(after.tasks.map(\.state) == [.discarded, .cancelled])
+            #expect(after.tasks[1].errors.last?.error.contains("(lost)") == true)
+            #expect(after.state == .failed)
+        }
+    }
+
     @Test(
         "cycles, self-references and unknown names are refused at enqueue, naming the task",
         arguments: TestDriver.allCases)
