@@ -1,4 +1,5 @@
 public import Conveyor
+import Foundation
 
 /// The task kinds that ship with Conveyor, so that `conveyor work` is useful without writing Swift.
 ///
@@ -27,7 +28,20 @@ public enum BuiltinTasks {
 
     /// Registers only the `sleep` kind.
     public static func registerSleep(in registry: inout TaskRegistry) {
-        registry.register(SleepTask.self, handler: SleepTask.run)
+        registry.register(kind: SleepTask.name) { input, context in
+            let task: SleepTask
+            do {
+                task = try JSONDecoder().decode(SleepTask.self, from: Data(input.utf8))
+            } catch {
+                throw TaskDiscard(
+                    #"the input of a sleep task could not be decoded: give {"ms": 100, "failRate": 0.1, "timed": false}"#
+                )
+            }
+            let timing = try await SleepTask.runTimed(task, context: context)
+            // Untimed, it stores no result, so it costs the benchmark nothing.
+            guard task.timed else { return nil }
+            return String(decoding: try JSONEncoder().encode(timing), as: UTF8.self)
+        }
     }
 
     /// Registers only the `http` kind.

@@ -202,5 +202,403 @@ enum PostgresMigrations {
                 "CREATE INDEX artifacts_job ON {schema}.artifacts (job_id)",
             ]
         ),
+        Migration(
+            version: 4,
+            name: "flow control: resources, rate limits, fair share, peak windows",
+            statements: [
+                """
+                ALTER TABLE {schema}.queues
+                    ADD COLUMN rate_limit integer,
+                    ADD COLUMN rate_interval_ms bigint,
+                    ADD COLUMN fair_share boolean NOT NULL DEFAULT false,
+                    ADD COLUMN peak_start_minute smallint,
+                    ADD COLUMN peak_end_minute smallint,
+                    ADD COLUMN peak_multiplier float8,
+                    ADD COLUMN peak_time_zone text
+                """,
+                """
+                CREATE TABLE {schema}.resources (
+                    name text PRIMARY KEY,
+                    concurrency_limit integer,
+                    rate_limit integer,
+                    rate_interval_ms bigint,
+                    peak_start_minute smallint,
+                    peak_end_minute smallint,
+                    peak_multiplier float8,
+                    peak_time_zone text,
+                    updated_at timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                // A constant default: no table rewrite, and a task that uses no resource stores nothing more.
+                "ALTER TABLE {schema}.tasks ADD COLUMN resources text[] NOT NULL DEFAULT '{}'",
+                // A task reserved to start when a running one of the same worker returns (a hand-over of
+                // its place): the one it follows, by id and attempt. While that one runs, the pair holds
+                // one place.
+                "ALTER TABLE {schema}.tasks ADD COLUMN follows bigint, ADD COLUMN follows_attempt smallint",
+                // Only tasks that use resources are indexed: tells a producer its queue needs the limited claim.
+                """
+                CREATE INDEX tasks_resources ON {schema}.tasks (queue)
+                    WHERE state = 'available' AND resources <> '{}'
+                """,
+                // Fair share walks the owners of a queue and each owner's tasks in claim order; tasks
+                // without an owner are not indexed, so queues of unowned tasks pay nothing for it.
+                """
+                CREATE INDEX tasks_fair ON {schema}.tasks (queue, owner, priority, run_at, id)
+                    WHERE state = 'available' AND owner <> ''
+                """,
+                // Task starts under a rate limit, per scope ('q:' queue or 'r:' resource), one row per claim.
+                """
+                CREATE TABLE {schema}.flow_starts (
+                    scope text NOT NULL,
+                    started_at timestamptz NOT NULL,
+                    count integer NOT NULL
+                )
+                """,
+                "CREATE INDEX flow_starts_scope ON {schema}.flow_starts (scope, started_at)",
+                // A concurrency limit in force at a time: multiplied (rounded down) inside its daily
+                // peak window, read in the window's time zone.
+                """
+                CREATE FUNCTION {schema}.flow_limit(
+                    p_limit integer, p_start smallint, p_end smallint, p_multiplier float8, p_zone text, p_at timestamptz)
+                RETURNS bigint LANGUAGE sql STABLE AS $$
+                    SELECT CASE
+                        WHEN p_limit IS NULL THEN NULL
+                        WHEN p_start IS NULL THEN p_limit::bigint
+                        WHEN CASE WHEN p_start < p_end THEN m >= p_start AND m < p_end ELSE m >= p_start OR m < p_end END
+                            THEN greatest(floor(p_limit * p_multiplier), 0)::bigint
+                        ELSE p_limit::bigint
+                    END
+                    FROM (SELECT extract(hour FROM l) * 60 + extract(minute FROM l) AS m
+                          FROM (SELECT p_at AT TIME ZONE coalesce(p_zone, 'UTC') AS l) AS x) AS y
+                $$
+                """,
+                // What holds a place: running tasks, but the claiming worker's whose handler returned
+                // (their outcome is being written) and those reserved to follow a task
+                // that still runs (the pair holds one place). Inlined into the statement that calls it,
+                // so it counts with that statement's snapshot.
+                """
+                CREATE FUNCTION {schema}.flow_running(p_worker text, p_skip_ids bigint[], p_skip_attempts smallint[])
+                RETURNS TABLE (queue text, owner text, resources text[]) LANGUAGE sql STABLE AS $$
+                    SELECT t.queue, t.owner, t.resources FROM {schema}.tasks t
+                    WHERE t.state = 'running'
+                      AND NOT (t.worker_id = p_worker
+                               AND (t.id, t.attempt) IN (SELECT s.id, s.attempt FROM unnest(p_skip_ids, p_skip_attempts) AS s(id, attempt)))
+                      AND (t.follows IS NULL OR NOT EXISTS (
+                          SELECT 1 FROM {schema}.tasks p
+                          WHERE p.id = t.follows AND p.attempt = t.follows_attempt AND p.state = 'running'
+                            AND NOT (p.worker_id = p_worker
+                                     AND (p.id, p.attempt) IN (SELECT s.id, s.attempt
+                                                               FROM unnest(p_skip_ids, p_skip_attempts) AS s(id, attempt)))))
+                $$
+                """,
+                // The limited claim (PostgresQueries.taskClaimLimited calls it). It lives in the
+                // database for two reasons. It must count with a snapshot taken after its locks are
+                // granted, and a VOLATILE function runs each statement with a snapshot of its own: the
+                // lock statement, then the claim statement, in one round trip. And PL/pgSQL keeps its
+                // statements' plans for the session, where a statement sent each time would be planned
+                // each time: both keep the hand-over of a freed place short. What it admits follows
+                // FlowAdmission (Sources/Conveyor/Flow), as the SQLite driver does in Swift.
+                """
+                CREATE FUNCTION {schema}.flow_claim(
+                    p_queue text, p_requested integer, p_window integer, p_worker text, p_lease_seconds float8,
+                    p_at timestamptz, p_skip_ids bigint[], p_skip_attempts smallint[], p_follow_id bigint, p_follow_attempt smallint)
+                RETURNS TABLE (
+                    id bigint, job_id bigint, kind text, queue text, owner text, input text, attempt smallint,
+                    max_attempts smallint, priority smallint, created_at timestamptz,
+                    paused boolean, weighed bigint, retry_at timestamptz, blocked boolean, at_limit boolean)
+                LANGUAGE plpgsql VOLATILE
+                SET plan_cache_mode = force_generic_plan
+                SET enable_bitmapscan = off
+                AS $$
+                #variable_conflict use_column
+                DECLARE
+                    settings {schema}.queues%ROWTYPE;
+                    follows_resources text[];
+                    held text[];
+                    allowed text[];
+                    stamp timestamptz;
+                BEGIN
+                    SELECT * INTO settings FROM {schema}.queues WHERE name = p_queue;
+                    IF coalesce(settings.paused, false) THEN
+                        RETURN QUERY SELECT NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::text, NULL::text, NULL::smallint,
+                            NULL::smallint, NULL::smallint, NULL::timestamptz, true, 0::bigint, NULL::timestamptz, false, false;
+                        RETURN;
+                    END IF;
+
+                    IF p_follow_id IS NOT NULL THEN
+                        -- Reserving a task to follow a running one of this worker: it will start when that one's
+                        -- handler returns, in its place, so it takes no new place. Only while the queue and the
+                        -- resources are within the limits in force (a lowered limit or a closed peak window then
+                        -- takes effect as tasks finish), never under a rate limit, where starts are counted when
+                        -- they happen, and only the task a claim would take first, when it needs no place the
+                        -- leader does not hold (otherwise the place is freed, and that task claimed the usual way).
+                        SELECT t.resources INTO follows_resources FROM {schema}.tasks t
+                        WHERE t.id = p_follow_id AND t.attempt = p_follow_attempt AND t.state = 'running' AND t.worker_id = p_worker;
+                        IF NOT FOUND OR settings.rate_limit IS NOT NULL
+                           OR {schema}.flow_limit(settings.concurrency_limit, settings.peak_start_minute, settings.peak_end_minute,
+                                                  settings.peak_multiplier, settings.peak_time_zone, clock_timestamp())
+                              < (SELECT count(*) FROM {schema}.flow_running(p_worker, p_skip_ids, p_skip_attempts) AS r WHERE r.queue = p_queue)
+                        THEN
+                            RETURN QUERY SELECT NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::text, NULL::text,
+                                NULL::smallint, NULL::smallint, NULL::smallint, NULL::timestamptz, false, 0::bigint,
+                                NULL::timestamptz, false, false;
+                            RETURN;
+                        END IF;
+                        SELECT coalesce(array_agg(r.name ORDER BY r.name), '{}') INTO held FROM {schema}.resources r
+                        WHERE r.name = ANY(follows_resources) AND r.rate_limit IS NULL;
+                    ELSE
+                        -- Before any lock, a cheap look at what ran when this statement began (running tasks not
+                        -- reserved as followers, less those whose handlers returned; never more than hold a place):
+                        -- a queue they fill even at its peak has no room but for tasks finishing meanwhile, which
+                        -- the next claim sees; it takes no lock now.
+                        IF settings.concurrency_limit IS NOT NULL
+                           AND settings.concurrency_limit * greatest(coalesce(settings.peak_multiplier, 1), 1)
+                               <= (SELECT count(*) FROM {schema}.tasks t
+                                   WHERE t.state = 'running' AND t.queue = p_queue AND t.follows IS NULL)
+                                  - cardinality(p_skip_ids)
+                        THEN
+                            RETURN QUERY SELECT NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::text, NULL::text,
+                                NULL::smallint, NULL::smallint, NULL::smallint, NULL::timestamptz, false,
+                                (SELECT count(*) FROM (SELECT 1 FROM {schema}.tasks t
+                                                       WHERE t.state = 'available' AND t.queue = p_queue LIMIT 1) AS w),
+                                NULL::timestamptz, false, true;
+                            RETURN;
+                        END IF;
+                    END IF;
+                    -- The limited resources to lock and count, when a waiting task of the queue uses one.
+                    SELECT coalesce(array_agg(r.name ORDER BY r.name), '{}') INTO allowed
+                    FROM {schema}.resources r
+                    WHERE (r.concurrency_limit IS NOT NULL OR r.rate_limit IS NOT NULL)
+                      AND EXISTS (SELECT 1 FROM {schema}.tasks t
+                                  WHERE t.state = 'available' AND t.queue = p_queue AND t.resources <> '{}');
+
+                    IF p_follow_id IS NULL THEN
+                        -- Every claim that could spend the same capacity waits here for the one before it to
+                        -- commit. One sorted order, so two claims never deadlock.
+                        PERFORM pg_advisory_xact_lock(hashtextextended(k, 0))
+                        FROM (SELECT '{schema}:q:' || p_queue AS k
+                              UNION ALL SELECT '{schema}:r:' || u FROM unnest(allowed) AS u ORDER BY 1) AS keys;
+                    ELSE
+                        -- A follower takes no new place, so it takes none of those locks (most claims, while places
+                        -- pass from task to task, are followers'). It locks the task it follows instead, so that
+                        -- the outcome of that one cannot be written before the follower is: either the follower
+                        -- commits first, and every claim after counts the pair as one place, or the outcome does,
+                        -- and the follower finds its leader gone. (The worker itself never counts a leader whose
+                        -- place it is handing over as having returned; see RunningTasks.beginHandOver.)
+                        PERFORM 1 FROM {schema}.tasks t
+                        WHERE t.id = p_follow_id AND t.attempt = p_follow_attempt AND t.state = 'running'
+                          AND t.worker_id = p_worker AND NOT (t.id = ANY(p_skip_ids))
+                        FOR SHARE;
+                        IF NOT FOUND THEN
+                            RETURN QUERY SELECT NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::text, NULL::text,
+                                NULL::smallint, NULL::smallint, NULL::smallint, NULL::timestamptz, false, 0::bigint,
+                                NULL::timestamptz, false, false;
+                            RETURN;
+                        END IF;
+                    END IF;
+                    stamp := coalesce(p_at, clock_timestamp());
+
+                    -- A new statement, so a new snapshot: it counts every claim and completion committed before
+                    -- the locks were granted.
+                    RETURN QUERY
+                    WITH RECURSIVE running AS MATERIALIZED (
+                        SELECT * FROM {schema}.flow_running(p_worker, p_skip_ids, p_skip_attempts)
+                    ), res AS MATERIALIZED (
+                        SELECT r.*, {schema}.flow_limit(r.concurrency_limit, r.peak_start_minute, r.peak_end_minute,
+                                                        r.peak_multiplier, r.peak_time_zone, stamp) AS in_force,
+                               (SELECT count(*) FROM running CROSS JOIN LATERAL unnest(running.resources) AS u(name)
+                                WHERE u.name = r.name) AS used
+                        FROM {schema}.resources r WHERE r.name = ANY(allowed)
+                    ), windows AS (
+                        SELECT 'q:' || p_queue AS scope, settings.rate_limit::bigint AS allowed_starts, settings.rate_interval_ms AS ms
+                        WHERE settings.rate_limit IS NOT NULL
+                        UNION ALL
+                        SELECT 'r:' || res.name, res.rate_limit::bigint, res.rate_interval_ms FROM res WHERE res.rate_limit IS NOT NULL
+                    ), starts AS MATERIALIZED (
+                        SELECT w.scope, w.allowed_starts, w.ms, coalesce(sum(f.count), 0) AS n, min(f.started_at) AS oldest
+                        FROM windows w
+                        LEFT JOIN {schema}.flow_starts f
+                            ON f.scope = w.scope AND f.started_at > stamp - make_interval(secs => w.ms / 1000.0)
+                        GROUP BY w.scope, w.allowed_starts, w.ms
+                    ), queue_room AS (
+                        SELECT CASE
+                        WHEN p_follow_id IS NOT NULL THEN
+                            -- A follower only while its leader still runs under that attempt, by this snapshot:
+                            -- its place is then the leader's, and no other claim can have taken it.
+                            CASE WHEN EXISTS (SELECT 1 FROM {schema}.tasks t WHERE t.id = p_follow_id AND t.attempt = p_follow_attempt
+                                                                          AND t.state = 'running')
+                                      -- one follower per leader
+                                      AND NOT EXISTS (SELECT 1 FROM {schema}.tasks t
+                                                      WHERE t.state = 'running' AND t.follows = p_follow_id
+                                                        AND t.follows_attempt = p_follow_attempt)
+                                      AND coalesce({schema}.flow_limit(settings.concurrency_limit, settings.peak_start_minute,
+                                                                       settings.peak_end_minute, settings.peak_multiplier,
+                                                                       settings.peak_time_zone, stamp)
+                                                    >= (SELECT count(*) FROM running WHERE running.queue = p_queue), true)
+                                 THEN 1 ELSE 0 END
+                        ELSE least(
+                            p_requested::bigint,
+                            coalesce({schema}.flow_limit(settings.concurrency_limit, settings.peak_start_minute,
+                                                         settings.peak_end_minute, settings.peak_multiplier,
+                                                         settings.peak_time_zone, stamp)
+                                      - (SELECT count(*) FROM running WHERE running.queue = p_queue), p_requested),
+                            coalesce((SELECT s.allowed_starts - s.n FROM starts s WHERE s.scope = 'q:' || p_queue), p_requested)
+                        ) END AS room,
+                        {schema}.flow_limit(settings.concurrency_limit, settings.peak_start_minute, settings.peak_end_minute,
+                                            settings.peak_multiplier, settings.peak_time_zone, stamp)
+                            - (SELECT count(*) FROM running WHERE running.queue = p_queue) AS limit_room
+                    ), res_room AS MATERIALIZED (
+                        SELECT res.name, CASE
+                            WHEN res.name = ANY(held) THEN CASE WHEN res.in_force < res.used THEN 0 ELSE 1 END
+                            ELSE least(
+                                coalesce(res.in_force - res.used, 2147483647),
+                                coalesce((SELECT s.allowed_starts - s.n FROM starts s WHERE s.scope = 'r:' || res.name), 2147483647))
+                            END AS room
+                        FROM res
+                    ), full_resources AS (
+                        -- No room now, or limited but not counted by this claim: their tasks are passed over.
+                        SELECT coalesce(array_agg(f.name), '{}')::text[] AS names FROM (
+                            SELECT res_room.name FROM res_room WHERE res_room.room <= 0
+                            UNION ALL
+                            SELECT r.name FROM {schema}.resources r
+                            WHERE (r.concurrency_limit IS NOT NULL OR r.rate_limit IS NOT NULL) AND NOT (r.name = ANY(allowed))
+                        ) AS f
+                    ), plain AS (
+                        SELECT t.id, t.owner, t.priority, t.run_at, t.resources FROM {schema}.tasks t
+                        WHERE t.state = 'available' AND t.queue = p_queue
+                          AND NOT (t.resources && (SELECT names FROM full_resources))
+                        ORDER BY t.priority, t.run_at, t.id LIMIT p_window
+                    ), owner_busy AS MATERIALIZED (
+                        -- Fair share counts rounds from what each owner already has running or reserved, so that
+                        -- turns carry over from one claim to the next.
+                        SELECT t.owner, count(*) AS n FROM {schema}.tasks t
+                        WHERE t.state = 'running' AND t.queue = p_queue AND coalesce(settings.fair_share, false)
+                        GROUP BY t.owner
+                    ), owners(owner) AS (
+                        -- Fair share: owners walked through tasks_fair, one index probe each.
+                        SELECT min(t.owner) FROM {schema}.tasks t
+                        WHERE t.state = 'available' AND t.queue = p_queue AND t.owner <> '' AND coalesce(settings.fair_share, false)
+                        UNION ALL
+                        SELECT (SELECT min(t.owner) FROM {schema}.tasks t
+                                WHERE t.state = 'available' AND t.queue = p_queue AND t.owner <> '' AND t.owner > o.owner)
+                        FROM owners o WHERE o.owner IS NOT NULL
+                    ), heads AS (
+                        -- Each owner's first task it could start, in the round after what it runs: only the first
+                        -- p_window owners by it can appear in the window.
+                        SELECT o.owner, h.priority, coalesce((SELECT b.n FROM owner_busy b WHERE b.owner = o.owner), 0) AS busy,
+                               h.run_at, h.id
+                        FROM owners o CROSS JOIN LATERAL (
+                            SELECT t.priority, t.run_at, t.id FROM {schema}.tasks t
+                            WHERE t.state = 'available' AND t.queue = p_queue AND t.owner = o.owner AND t.owner <> ''
+                              AND NOT (t.resources && (SELECT names FROM full_resources))
+                            ORDER BY t.priority, t.run_at, t.id LIMIT 1
+                        ) AS h
+                        WHERE o.owner IS NOT NULL
+                        UNION ALL
+                        -- Tasks without an owner count as one more owner, found among the first p_window tasks.
+                        (SELECT '', p.priority, coalesce((SELECT b.n FROM owner_busy b WHERE b.owner = ''), 0), p.run_at, p.id
+                         FROM plain p
+                         WHERE p.owner = '' AND coalesce(settings.fair_share, false)
+                         ORDER BY p.priority, p.run_at, p.id LIMIT 1)
+                    ), chosen_owners AS MATERIALIZED (
+                        SELECT heads.owner, heads.busy FROM heads
+                        ORDER BY heads.priority, heads.busy, heads.run_at, heads.id LIMIT p_window
+                    ), per_owner AS (
+                        -- Enough of each owner's tasks that every round up to the last one the window can reach
+                        -- is there in full: the window's share, plus the rounds the least busy are behind.
+                        SELECT (p_window + greatest(count(*), 1) - 1) / greatest(count(*), 1) AS share,
+                               coalesce(max(chosen_owners.busy), 0) AS top
+                        FROM chosen_owners
+                    ), fair AS (
+                        SELECT t.id, t.owner, t.priority, t.run_at, t.resources, o.busy
+                        FROM chosen_owners o CROSS JOIN LATERAL (
+                            SELECT t.id, t.owner, t.priority, t.run_at, t.resources FROM {schema}.tasks t
+                            WHERE t.state = 'available' AND t.queue = p_queue AND t.owner = o.owner AND t.owner <> ''
+                              AND NOT (t.resources && (SELECT names FROM full_resources))
+                            ORDER BY t.priority, t.run_at, t.id
+                            LIMIT (SELECT least(p_window, per_owner.share + per_owner.top - o.busy) FROM per_owner)
+                        ) AS t
+                        WHERE o.owner <> ''
+                        UNION ALL
+                        SELECT p.id, p.owner, p.priority, p.run_at, p.resources, o.busy FROM plain p
+                        JOIN chosen_owners o ON o.owner = '' WHERE p.owner = ''
+                    ), cand AS (
+                        SELECT x.id, x.resources, x.ord FROM (
+                            SELECT r.id, r.resources,
+                                   row_number() OVER (ORDER BY r.priority, r.round, r.run_at, r.id) AS ord
+                            FROM (SELECT f.*,
+                                         f.busy + row_number() OVER (PARTITION BY f.priority, f.owner ORDER BY f.run_at, f.id) AS round
+                                  FROM fair f) AS r
+                        ) AS x
+                        WHERE x.ord <= p_window AND coalesce(settings.fair_share, false)
+                        UNION ALL
+                        SELECT p.id, p.resources, row_number() OVER (ORDER BY p.priority, p.run_at, p.id)
+                        FROM plain p WHERE NOT coalesce(settings.fair_share, false)
+                    ), cand_res AS (
+                        -- Places are spent by rank; skipped when every resource has room for all this claim may take.
+                        SELECT c.id, u.name, row_number() OVER (PARTITION BY u.name ORDER BY c.ord) AS place
+                        FROM cand c CROSS JOIN LATERAL unnest(c.resources) AS u(name)
+                        WHERE (SELECT min(res_room.room) FROM res_room) < (SELECT room FROM queue_room)
+                    ), refused AS (
+                        SELECT cr.id FROM cand_res cr JOIN res_room rr ON rr.name = cr.name WHERE cr.place > rr.room
+                    ), chosen AS (
+                        SELECT c.id, c.ord FROM cand c WHERE c.id NOT IN (SELECT refused.id FROM refused)
+                          -- A follower: the first candidate, on the leader's places only (resources that limit
+                          -- nothing take no place).
+                          AND (p_follow_id IS NULL
+                               OR (c.ord = 1 AND NOT EXISTS (SELECT 1 FROM unnest(c.resources) AS u(name)
+                                                             JOIN res ON res.name = u.name
+                                                             WHERE NOT (u.name = ANY(held)))))
+                        ORDER BY c.ord LIMIT greatest((SELECT room FROM queue_room), 0)
+                    ), picked AS (
+                        SELECT coalesce(array_agg(chosen.id ORDER BY chosen.ord), '{}') AS ids FROM chosen
+                    ), updated AS (
+                        -- By primary key: the state is compared as text, so that the plan does not scan the
+                        -- partial claim index (whose predicate a plain comparison would match) instead.
+                        UPDATE {schema}.tasks t
+                        SET state = 'running', attempt = t.attempt + 1, worker_id = p_worker, attempted_at = stamp,
+                            lease_expires_at = stamp + make_interval(secs => p_lease_seconds),
+                            follows = p_follow_id, follows_attempt = p_follow_attempt
+                        WHERE t.id = ANY((SELECT picked.ids FROM picked)::bigint[]) AND t.state::text = 'available'
+                        RETURNING t.id, t.job_id, t.kind, t.queue, t.owner, t.input::text AS input, t.attempt, t.max_attempts,
+                                  t.priority, t.created_at, t.resources, array_position((SELECT picked.ids FROM picked), t.id) AS ord
+                    ), started AS (
+                        INSERT INTO {schema}.flow_starts (scope, started_at, count)
+                        SELECT x.scope, stamp, count(*)::integer FROM (
+                            SELECT 'q:' || updated.queue AS scope FROM updated
+                            UNION ALL
+                            SELECT 'r:' || u.name FROM updated CROSS JOIN LATERAL unnest(updated.resources) AS u(name)
+                        ) AS x
+                        WHERE x.scope IN (SELECT windows.scope FROM windows)
+                        GROUP BY x.scope
+                        RETURNING 1
+                    ), pruned AS (
+                        DELETE FROM {schema}.flow_starts f USING windows w
+                        WHERE f.scope = w.scope AND f.started_at < stamp - make_interval(secs => w.ms / 1000.0 + 60)
+                        RETURNING 1
+                    )
+                    SELECT u.id, u.job_id, u.kind, u.queue, u.owner, u.input, u.attempt, u.max_attempts, u.priority, u.created_at,
+                           false,
+                           (SELECT count(*) FROM cand),
+                           (SELECT min(coalesce(s.oldest, stamp) + make_interval(secs => s.ms / 1000.0)) FROM starts s),
+                           -- Whether tasks near the head of the queue wait for a resource with no room.
+                           (SELECT cardinality(f.names) > 0 AND EXISTS (
+                                SELECT 1 FROM (SELECT t.resources FROM {schema}.tasks t
+                                               WHERE t.state = 'available' AND t.queue = p_queue
+                                               ORDER BY t.priority, t.run_at, t.id LIMIT p_window) AS head
+                                WHERE head.resources && f.names)
+                            FROM full_resources f),
+                           -- Whether this claim leaves the queue's or a resource's limit with no room.
+                           (SELECT coalesce(q.limit_room, 2147483647) <= (SELECT count(*) FROM chosen) FROM queue_room q)
+                           OR EXISTS (SELECT 1 FROM res_room rr
+                                      WHERE rr.room <= (SELECT count(*) FROM chosen c JOIN cand_res cr ON cr.id = c.id
+                                                        WHERE cr.name = rr.name))
+                    FROM (SELECT 1) AS one LEFT JOIN updated u ON true
+                    ORDER BY u.ord;
+                END
+                $$
+                """,
+            ]
+        ),
     ]
 }

@@ -67,15 +67,17 @@ struct PostgresQueries: Sendable {
         """
         WITH inserted AS (
             INSERT INTO \(unescaped: schema).tasks
-                (id, job_id, owner, kind, queue, state, priority, input, max_attempts, attempt_budget, run_at)
+                (id, job_id, owner, kind, queue, state, priority, input, max_attempts, attempt_budget, run_at, resources)
             SELECT id, id, \(owner), kind, queue,
                    (CASE WHEN run_at > now() THEN 'scheduled' ELSE 'available' END)::\(unescaped: schema).task_state,
-                   priority, input::jsonb, max_attempts, max_attempts, greatest(run_at, now())
+                   priority, input::jsonb, max_attempts, max_attempts, greatest(run_at, now()),
+                   coalesce(string_to_array(nullif(resources, ''), ','), '{}')
             FROM (
                 SELECT nextval('\(unescaped: schema).ids') AS id, u.*
                 FROM unnest(\(tasks.kinds)::text[], \(tasks.queues)::text[], \(tasks.inputs)::text[],
-                            \(tasks.priorities)::int2[], \(tasks.runAts)::timestamptz[], \(tasks.maxAttempts)::int2[])
-                    AS u(kind, queue, input, priority, run_at, max_attempts)
+                            \(tasks.priorities)::int2[], \(tasks.runAts)::timestamptz[], \(tasks.maxAttempts)::int2[],
+                            \(tasks.resources)::text[])
+                    AS u(kind, queue, input, priority, run_at, max_attempts, resources)
             ) AS input
             RETURNING id, queue, state
         ), notified AS (
@@ -99,17 +101,17 @@ struct PostgresQueries: Sendable {
             SELECT nextval('\(unescaped: schema).ids') AS id, job.id AS job_id, u.*
             FROM job, unnest(\(tasks.kinds)::text[], \(tasks.queues)::text[], \(tasks.inputs)::text[],
                         \(tasks.priorities)::int2[], \(tasks.runAts)::timestamptz[], \(tasks.maxAttempts)::int2[],
-                        \(tasks.names)::text[], \(tasks.blockers)::int4[])
-                WITH ORDINALITY AS u(kind, queue, input, priority, run_at, max_attempts, name, blockers, ord)
+                        \(tasks.names)::text[], \(tasks.blockers)::int4[], \(tasks.resources)::text[])
+                WITH ORDINALITY AS u(kind, queue, input, priority, run_at, max_attempts, name, blockers, resources, ord)
         ), inserted AS (
             INSERT INTO \(unescaped: schema).tasks
                 (id, job_id, owner, kind, queue, state, priority, input, max_attempts, attempt_budget, run_at, name,
-                 blockers)
+                 blockers, resources)
             SELECT id, job_id, \(owner), kind, queue,
                    (CASE WHEN blockers > 0 THEN 'blocked' WHEN run_at > now() THEN 'scheduled' ELSE 'available' END)
                        ::\(unescaped: schema).task_state,
                    priority, input::jsonb, max_attempts, max_attempts, greatest(run_at, now()), NULLIF(name, ''),
-                   blockers
+                   blockers, coalesce(string_to_array(nullif(resources, ''), ','), '{}')
             FROM input
             RETURNING id, queue, state
         ), dependencies AS (
@@ -136,11 +138,18 @@ struct PostgresQueries: Sendable {
 
     // MARK: Hot path
 
+    /// The fast path: one statement, no lock. The two extra conditions keep it away from what
+    /// needs flow control: a queue with limits, fair share or paused (one primary-key probe of
+    /// the small queues table, evaluated once), and any task that uses a resource.
     func taskClaim(queue: String, limit: Int, workerID: String, leaseSeconds: Double) -> PostgresQuery {
         """
         WITH picked AS (
             SELECT id FROM \(unescaped: schema).tasks
-            WHERE state = 'available' AND queue = \(queue)
+            WHERE state = 'available' AND queue = \(queue) AND resources = '{}'
+              AND NOT EXISTS (
+                  SELECT 1 FROM \(unescaped: schema).queues q
+                  WHERE q.name = \(queue)
+                    AND (q.paused OR q.concurrency_limit IS NOT NULL OR q.rate_limit IS NOT NULL OR q.fair_share))
             ORDER BY priority, run_at, id
             LIMIT \(limit)
             FOR UPDATE SKIP LOCKED
@@ -151,6 +160,135 @@ struct PostgresQueries: Sendable {
         FROM picked WHERE t.id = picked.id
         RETURNING t.id, t.job_id, t.kind, t.queue, t.owner, t.input::text, t.attempt, t.max_attempts, t.priority,
                   t.created_at
+        """
+    }
+
+    // MARK: Flow control
+
+    static let queueSettingsColumns = """
+        name, paused, concurrency_limit, rate_limit, rate_interval_ms, timeout_ms, max_attempts, fair_share,
+        peak_start_minute, peak_end_minute, peak_multiplier, peak_time_zone, updated_at
+        """
+
+    static let resourceSettingsColumns = """
+        name, concurrency_limit, rate_limit, rate_interval_ms, peak_start_minute, peak_end_minute, peak_multiplier,
+        peak_time_zone, updated_at
+        """
+
+    /// The queue's settings (NULLs when it has none), and whether an available task of it uses a
+    /// resource (answered from `tasks_resources`, which holds only such tasks).
+    func queueFlowGet(queue: String) -> PostgresQuery {
+        """
+        SELECT q.name, q.paused, q.concurrency_limit, q.rate_limit, q.rate_interval_ms, q.timeout_ms, q.max_attempts,
+               q.fair_share, q.peak_start_minute, q.peak_end_minute, q.peak_multiplier, q.peak_time_zone, q.updated_at,
+               EXISTS (SELECT 1 FROM \(unescaped: schema).tasks
+                       WHERE state = 'available' AND queue = \(queue) AND resources <> '{}')
+        FROM (SELECT 1) AS one LEFT JOIN \(unescaped: schema).queues q ON q.name = \(queue)
+        """
+    }
+
+    func queueSettingsList() -> PostgresQuery {
+        "SELECT \(unescaped: Self.queueSettingsColumns) FROM \(unescaped: schema).queues ORDER BY name"
+    }
+
+    /// Upserts every column, and tells the queue's workers to look again (a limit may have risen).
+    func queueSettingsPut(_ q: QueueSettingsColumns) -> PostgresQuery {
+        """
+        WITH upserted AS (
+            INSERT INTO \(unescaped: schema).queues AS q
+                (name, paused, concurrency_limit, rate_limit, rate_interval_ms, timeout_ms, max_attempts, fair_share,
+                 peak_start_minute, peak_end_minute, peak_multiplier, peak_time_zone, updated_at)
+            VALUES (\(q.name), \(q.paused), \(q.concurrencyLimit), \(q.rateLimit), \(q.rateIntervalMilliseconds),
+                    \(q.timeoutMilliseconds), \(q.maxAttempts), \(q.fairShare), \(q.peakStart), \(q.peakEnd),
+                    \(q.peakMultiplier), \(q.peakTimeZone), now())
+            ON CONFLICT (name) DO UPDATE SET
+                paused = EXCLUDED.paused, concurrency_limit = EXCLUDED.concurrency_limit,
+                rate_limit = EXCLUDED.rate_limit, rate_interval_ms = EXCLUDED.rate_interval_ms,
+                timeout_ms = EXCLUDED.timeout_ms, max_attempts = EXCLUDED.max_attempts,
+                fair_share = EXCLUDED.fair_share, peak_start_minute = EXCLUDED.peak_start_minute,
+                peak_end_minute = EXCLUDED.peak_end_minute, peak_multiplier = EXCLUDED.peak_multiplier,
+                peak_time_zone = EXCLUDED.peak_time_zone, updated_at = now()
+            RETURNING q.name
+        )
+        SELECT pg_notify('\(unescaped: workChannel)', name) FROM upserted
+        """
+    }
+
+    func queueSetPaused(name: String, paused: Bool) -> PostgresQuery {
+        """
+        WITH upserted AS (
+            INSERT INTO \(unescaped: schema).queues AS q (name, paused) VALUES (\(name), \(paused))
+            ON CONFLICT (name) DO UPDATE SET paused = EXCLUDED.paused, updated_at = now()
+            RETURNING q.name, q.paused
+        )
+        SELECT pg_notify('\(unescaped: workChannel)', name) FROM upserted WHERE NOT paused
+        """
+    }
+
+    func resourceSettingsList() -> PostgresQuery {
+        "SELECT \(unescaped: Self.resourceSettingsColumns) FROM \(unescaped: schema).resources ORDER BY name"
+    }
+
+    func resourceSettingsPut(_ r: ResourceSettingsColumns) -> PostgresQuery {
+        """
+        INSERT INTO \(unescaped: schema).resources
+            (name, concurrency_limit, rate_limit, rate_interval_ms, peak_start_minute, peak_end_minute,
+             peak_multiplier, peak_time_zone, updated_at)
+        VALUES (\(r.name), \(r.concurrencyLimit), \(r.rateLimit), \(r.rateIntervalMilliseconds), \(r.peakStart),
+                \(r.peakEnd), \(r.peakMultiplier), \(r.peakTimeZone), now())
+        ON CONFLICT (name) DO UPDATE SET
+            concurrency_limit = EXCLUDED.concurrency_limit, rate_limit = EXCLUDED.rate_limit,
+            rate_interval_ms = EXCLUDED.rate_interval_ms, peak_start_minute = EXCLUDED.peak_start_minute,
+            peak_end_minute = EXCLUDED.peak_end_minute, peak_multiplier = EXCLUDED.peak_multiplier,
+            peak_time_zone = EXCLUDED.peak_time_zone, updated_at = now()
+        """
+    }
+
+    func resourceSettingsDelete(name: String) -> PostgresQuery {
+        "DELETE FROM \(unescaped: schema).resources WHERE name = \(name) RETURNING name"
+    }
+
+    func resourceCountRunning() -> PostgresQuery {
+        """
+        SELECT u.name, count(*) FROM \(unescaped: schema).tasks t CROSS JOIN LATERAL unnest(t.resources) AS u(name)
+        WHERE t.state = 'running' AND t.resources <> '{}'
+        GROUP BY u.name
+        """
+    }
+
+    /// The limited claim: one call of `flow_claim`, the PL/pgSQL function migration 4 defines
+    /// (its comment says why it lives in the database). In one transaction and one round trip, it:
+    ///
+    /// 1. reads the queue's settings; a paused queue claims nothing;
+    /// 2. with the statement's own (older) count, skips a queue already full even at its peak
+    ///    (no lock, nothing claimed: it can only have room through tasks finishing meanwhile, and
+    ///    the next claim looks again), and picks the limited resources to lock: those the queue's
+    ///    waiting tasks may use and that have room by that count;
+    /// 3. takes transaction-level advisory locks (released at commit; fine behind a
+    ///    transaction-mode pooler) on the queue and those resources, in one sorted order so two
+    ///    claims never deadlock: every claim that could spend the same capacity waits here for the
+    ///    one before it to commit;
+    /// 4. in a new statement, so with a snapshot taken after the locks were granted, counts what
+    ///    holds a place (`flow_running`: running tasks, but this worker's whose handlers returned
+    ///    and those reserved to follow a task that still runs) and what started within each rate
+    ///    window, weighs the first `window` waiting tasks in claim order that use no resource
+    ///    without room (plain, or round-robin across owners), admits by ``FlowAdmission``'s rules,
+    ///    marks them running (only where still available), records their starts under each rate
+    ///    limit, and drops starts too old to count. Starts and `attempted_at` are stamped with the
+    ///    clock read after the locks, so they follow commit order.
+    ///
+    /// With a task to follow, it reserves at most one follower instead, without locks: see
+    /// ``QueueDriver/taskClaimLimited(_:)`` and the comment in the function.
+    ///
+    /// Always one row at least: the claimed tasks in claim order (NULLs when none), each row also
+    /// carrying whether the queue is paused, how many tasks were weighed, when a rate window next
+    /// makes room, and whether tasks wait for a resource without room.
+    func taskClaimLimited(_ c: FlowClaimColumns) -> PostgresQuery {
+        """
+        SELECT * FROM \(unescaped: schema).flow_claim(
+            \(c.queue), \(Int32(clamping: c.requested)), \(Int32(clamping: c.window)), \(c.workerID), \(c.leaseSeconds),
+            \(c.now), \(c.returnedIDs)::int8[], \(c.returnedAttempts)::int2[], \(c.followsID)::int8,
+            \(c.followsAttempt)::int2)
         """
     }
 
@@ -232,17 +370,19 @@ struct PostgresQueries: Sendable {
             SELECT nextval('\(unescaped: schema).ids') AS id, u.*
             FROM unnest(\(tasks.kinds)::text[], \(tasks.queues)::text[], \(tasks.inputs)::text[],
                         \(tasks.priorities)::int2[], \(tasks.runAts)::timestamptz[], \(tasks.maxAttempts)::int2[],
-                        \(tasks.names)::text[], \(tasks.blockers)::int4[], \(states)::text[])
-                WITH ORDINALITY AS u(kind, queue, input, priority, run_at, max_attempts, name, blockers, state, ord)
+                        \(tasks.names)::text[], \(tasks.blockers)::int4[], \(states)::text[],
+                        \(tasks.resources)::text[])
+                WITH ORDINALITY AS u(kind, queue, input, priority, run_at, max_attempts, name, blockers, state, resources,
+                                     ord)
         ), inserted AS (
             INSERT INTO \(unescaped: schema).tasks
                 (id, job_id, owner, kind, queue, state, priority, input, max_attempts, attempt_budget, run_at, name,
-                 blockers)
+                 blockers, resources)
             SELECT id, \(jobID), \(owner), kind, queue,
                    (CASE WHEN state = 'available' AND run_at > now() THEN 'scheduled' ELSE state END)
                        ::\(unescaped: schema).task_state,
                    priority, input::jsonb, max_attempts, max_attempts, greatest(run_at, now()), NULLIF(name, ''),
-                   blockers
+                   blockers, coalesce(string_to_array(nullif(resources, ''), ','), '{}')
             FROM input
             RETURNING id, queue, state
         ), new_dependencies AS (
@@ -563,6 +703,8 @@ struct TaskInsertColumns {
     var priorities: [Int16] = []
     var runAts: [Date] = []
     var maxAttempts: [Int16] = []
+    /// Each task's resources joined by commas (names cannot hold one); empty for none.
+    var resources: [String] = []
     /// Empty for a task without a name.
     var names: [String] = []
     /// Dependencies on tasks of the same insert, not yet completed.
@@ -579,6 +721,7 @@ struct TaskInsertColumns {
         priorities.reserveCapacity(tasks.count)
         runAts.reserveCapacity(tasks.count)
         maxAttempts.reserveCapacity(tasks.count)
+        resources.reserveCapacity(tasks.count)
         for task in tasks {
             kinds.append(task.kind)
             queues.append(task.queue)
@@ -586,6 +729,7 @@ struct TaskInsertColumns {
             priorities.append(task.priority.rawValue)
             runAts.append(task.runAt ?? PostgresQueries.now)
             maxAttempts.append(Int16(clamping: task.maxAttempts))
+            resources.append(task.resources.isEmpty ? "" : task.resources.joined(separator: ","))
             names.append(task.name ?? "")
             blockers.append(Int32(task.dependsOn.count))
             for target in task.dependsOn {
@@ -644,4 +788,75 @@ struct CompletionColumns {
             extraAttempts.append(extra)
         }
     }
+}
+
+/// A queue's settings as the columns of ``PostgresQueries/queueSettingsPut(_:)``.
+struct QueueSettingsColumns {
+    var name: String
+    var paused: Bool
+    var concurrencyLimit: Int32?
+    var rateLimit: Int32?
+    var rateIntervalMilliseconds: Int64?
+    var timeoutMilliseconds: Int64?
+    var maxAttempts: Int16?
+    var fairShare: Bool
+    var peakStart: Int16?
+    var peakEnd: Int16?
+    var peakMultiplier: Double?
+    var peakTimeZone: String?
+
+    init(_ settings: QueueSettings) {
+        name = settings.name
+        paused = settings.paused
+        concurrencyLimit = settings.concurrencyLimit.map { Int32(clamping: $0) }
+        rateLimit = settings.rateLimit.map { Int32(clamping: $0.count) }
+        rateIntervalMilliseconds = settings.rateLimit?.intervalMilliseconds
+        timeoutMilliseconds = settings.timeout.map { Int64(($0.seconds * 1000).rounded()) }
+        maxAttempts = settings.maxAttempts.map { Int16(clamping: $0) }
+        fairShare = settings.fairShare
+        peakStart = settings.peak.map { Int16(clamping: $0.start) }
+        peakEnd = settings.peak.map { Int16(clamping: $0.end) }
+        peakMultiplier = settings.peak?.multiplier
+        peakTimeZone = settings.peak?.timeZone
+    }
+}
+
+/// A resource's settings as the columns of ``PostgresQueries/resourceSettingsPut(_:)``.
+struct ResourceSettingsColumns {
+    var name: String
+    var concurrencyLimit: Int32?
+    var rateLimit: Int32?
+    var rateIntervalMilliseconds: Int64?
+    var peakStart: Int16?
+    var peakEnd: Int16?
+    var peakMultiplier: Double?
+    var peakTimeZone: String?
+
+    init(_ settings: ResourceSettings) {
+        name = settings.name
+        concurrencyLimit = settings.concurrencyLimit.map { Int32(clamping: $0) }
+        rateLimit = settings.rateLimit.map { Int32(clamping: $0.count) }
+        rateIntervalMilliseconds = settings.rateLimit?.intervalMilliseconds
+        peakStart = settings.peak.map { Int16(clamping: $0.start) }
+        peakEnd = settings.peak.map { Int16(clamping: $0.end) }
+        peakMultiplier = settings.peak?.multiplier
+        peakTimeZone = settings.peak?.timeZone
+    }
+}
+
+/// What ``PostgresQueries/taskClaimLimited(_:)`` binds.
+struct FlowClaimColumns {
+    var queue: String
+    var requested: Int
+    var window: Int
+    var workerID: String
+    var leaseSeconds: Double
+    /// Nil stamps starts with the database's clock, read after the locks.
+    var now: Date?
+    /// Tasks (id, attempt) whose handlers returned: not counted as running.
+    var returnedIDs: [Int64] = []
+    var returnedAttempts: [Int16] = []
+    /// The running task to reserve a follower for, when reserving.
+    var followsID: Int64?
+    var followsAttempt: Int16?
 }

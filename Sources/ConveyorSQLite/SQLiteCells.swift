@@ -53,4 +53,19 @@ struct SQLiteCells {
         if case .null = value(index) { return nil }
         return try date(index)
     }
+
+    func optionalInt(_ index: Int) throws -> Int? {
+        try optionalInt64(index).map(Int.init)
+    }
+
+    func bool(_ index: Int) throws -> Bool { try int64(index) != 0 }
+
+    func optionalDouble(_ index: Int) throws -> Double? {
+        switch value(index) {
+        case .null: nil
+        case .float(let value): value
+        case .integer(let value): Double(value)
+        default: throw mismatch(index, "a number")
+        }
+    }
 }

@@ -150,5 +150,55 @@ enum SQLiteMigrations {
                 "CREATE INDEX artifacts_job ON artifacts (job_id)",
             ]
         ),
+        Migration(
+            version: 4,
+            name: "flow control: resources, rate limits, fair share, peak windows",
+            statements: [
+                "ALTER TABLE queues ADD COLUMN rate_limit INTEGER",
+                "ALTER TABLE queues ADD COLUMN rate_interval_ms INTEGER",
+                "ALTER TABLE queues ADD COLUMN fair_share INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE queues ADD COLUMN peak_start_minute INTEGER",
+                "ALTER TABLE queues ADD COLUMN peak_end_minute INTEGER",
+                "ALTER TABLE queues ADD COLUMN peak_multiplier REAL",
+                "ALTER TABLE queues ADD COLUMN peak_time_zone TEXT",
+                """
+                CREATE TABLE resources (
+                    name TEXT PRIMARY KEY,
+                    concurrency_limit INTEGER,
+                    rate_limit INTEGER,
+                    rate_interval_ms INTEGER,
+                    peak_start_minute INTEGER,
+                    peak_end_minute INTEGER,
+                    peak_multiplier REAL,
+                    peak_time_zone TEXT,
+                    updated_at REAL NOT NULL
+                ) STRICT
+                """,
+                // A JSON array of names; NULL for a task that uses no resource.
+                "ALTER TABLE tasks ADD COLUMN resources TEXT",
+                // A task reserved to start when a running one of the same worker returns (a hand-over of
+                // its place): the one it follows, by id and attempt. While that one runs, the pair holds
+                // one place.
+                "ALTER TABLE tasks ADD COLUMN follows INTEGER",
+                "ALTER TABLE tasks ADD COLUMN follows_attempt INTEGER",
+                // Only tasks that use resources are indexed: tells a producer its queue needs the limited claim.
+                "CREATE INDEX tasks_resources ON tasks (queue) WHERE state = 'available' AND resources IS NOT NULL",
+                // Fair share walks the owners of a queue and each owner's tasks in claim order; tasks
+                // without an owner are not indexed, so queues of unowned tasks pay nothing for it.
+                """
+                CREATE INDEX tasks_fair ON tasks (queue, owner, priority, run_at, id)
+                    WHERE state = 'available' AND owner <> ''
+                """,
+                // Task starts under a rate limit, per scope ('q:' queue or 'r:' resource), one row per claim.
+                """
+                CREATE TABLE flow_starts (
+                    scope TEXT NOT NULL,
+                    started_at REAL NOT NULL,
+                    count INTEGER NOT NULL
+                ) STRICT
+                """,
+                "CREATE INDEX flow_starts_scope ON flow_starts (scope, started_at)",
+            ]
+        ),
     ]
 }

@@ -103,14 +103,14 @@ enum SQLiteQueries {
         let sql = text("taskInsertMany", rows: tasks.count) {
             """
             INSERT INTO tasks (job_id, owner, kind, queue, state, priority, input, max_attempts, attempt_budget, run_at,
-                               created_at, name, blockers)
-            VALUES \(rows(tasks.count, "(?, ?, ?, ?, ?, ?, json(?), ?, ?, ?, ?, ?, ?)"))
+                               created_at, name, blockers, resources)
+            VALUES \(rows(tasks.count, "(?, ?, ?, ?, ?, ?, json(?), ?, ?, ?, ?, ?, ?, ?)"))
             RETURNING id
             """
         }
         let job: SQLiteData = jobID.map { .integer(Int($0)) } ?? .null
         var binds: [SQLiteData] = []
-        binds.reserveCapacity(tasks.count * 13)
+        binds.reserveCapacity(tasks.count * 14)
         for (offset, task) in tasks.enumerated() {
             let runAt = max(task.runAt ?? now, now)
             let blocked = blockers.map { $0[$0.startIndex + offset] } ?? task.dependsOn.count
@@ -128,6 +128,7 @@ enum SQLiteQueries {
             binds.append(now.sqlite)
             binds.append(task.name.map { .text($0) } ?? .null)
             binds.append(.integer(blocked))
+            binds.append(task.resources.isEmpty ? .null : .text(resourcesJSON(task.resources)))
         }
         return SQLiteQuery(sql, binds)
     }
@@ -190,7 +191,8 @@ enum SQLiteQueries {
 
     /// Claims in one statement: the subquery picks in claim order, the update marks them running.
     /// A statement that writes holds the database's write lock from start to end, so two
-    /// connections (or processes) can never claim the same row.
+    /// connections (or processes) can never claim the same row. It takes nothing from a queue
+    /// under flow control and no task that uses a resource: those go through the limited claim.
     static func taskClaim(
         queue: String, limit: Int, workerID: String, leaseSeconds: Double, now: Date
     )
@@ -202,7 +204,11 @@ enum SQLiteQueries {
             SET state = 'running', attempt = attempt + 1, worker_id = ?1, attempted_at = ?2, lease_expires_at = ?3
             WHERE id IN (
                 SELECT id FROM tasks
-                WHERE state = 'available' AND queue = ?4
+                WHERE state = 'available' AND queue = ?4 AND resources IS NULL
+                  AND NOT EXISTS (
+                      SELECT 1 FROM queues q
+                      WHERE q.name = ?4
+                        AND (q.paused OR q.concurrency_limit IS NOT NULL OR q.rate_limit IS NOT NULL OR q.fair_share))
                 ORDER BY priority, run_at, id
                 LIMIT ?5
             )
@@ -214,6 +220,274 @@ enum SQLiteQueries {
                 .integer(limit),
             ]
         )
+    }
+
+    // MARK: Flow control
+
+    /// `["a","b"]`: resource names hold no quote or backslash, so they need no escaping.
+    static func resourcesJSON(_ names: [String]) -> String {
+        "[\"" + names.joined(separator: "\",\"") + "\"]"
+    }
+
+    static let queueSettingsColumns = """
+        name, paused, concurrency_limit, rate_limit, rate_interval_ms, timeout_ms, max_attempts, fair_share,
+        peak_start_minute, peak_end_minute, peak_multiplier, peak_time_zone, updated_at
+        """
+
+    static let resourceSettingsColumns = """
+        name, concurrency_limit, rate_limit, rate_interval_ms, peak_start_minute, peak_end_minute, peak_multiplier,
+        peak_time_zone, updated_at
+        """
+
+    static let queueSettingsList = SQLiteQuery("SELECT \(queueSettingsColumns) FROM queues ORDER BY name")
+
+    static func queueSettingsGet(_ name: String) -> SQLiteQuery {
+        SQLiteQuery("SELECT \(queueSettingsColumns) FROM queues WHERE name = ?1", [.text(name)])
+    }
+
+    /// Whether an available task of the queue uses a resource (answered from `tasks_resources`).
+    static func queueUsesResources(_ queue: String) -> SQLiteQuery {
+        SQLiteQuery(
+            "SELECT EXISTS (SELECT 1 FROM tasks WHERE state = 'available' AND queue = ?1 AND resources IS NOT NULL)",
+            [.text(queue)])
+    }
+
+    static func queueSettingsPut(_ q: QueueSettings, now: Date) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            INSERT INTO queues
+                (name, paused, concurrency_limit, rate_limit, rate_interval_ms, timeout_ms, max_attempts, fair_share,
+                 peak_start_minute, peak_end_minute, peak_multiplier, peak_time_zone, updated_at)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+            ON CONFLICT (name) DO UPDATE SET
+                paused = excluded.paused, concurrency_limit = excluded.concurrency_limit,
+                rate_limit = excluded.rate_limit, rate_interval_ms = excluded.rate_interval_ms,
+                timeout_ms = excluded.timeout_ms, max_attempts = excluded.max_attempts,
+                fair_share = excluded.fair_share, peak_start_minute = excluded.peak_start_minute,
+                peak_end_minute = excluded.peak_end_minute, peak_multiplier = excluded.peak_multiplier,
+                peak_time_zone = excluded.peak_time_zone, updated_at = excluded.updated_at
+            """,
+            [
+                .text(q.name), .integer(q.paused ? 1 : 0), optional(q.concurrencyLimit),
+                optional(q.rateLimit?.count), optional(q.rateLimit.map { Int($0.intervalMilliseconds) }),
+                optional(q.timeout.map { Int(($0.seconds * 1000).rounded()) }), optional(q.maxAttempts),
+                .integer(q.fairShare ? 1 : 0), optional(q.peak?.start), optional(q.peak?.end),
+                q.peak.map { .float($0.multiplier) } ?? .null, q.peak.map { .text($0.timeZone) } ?? .null, now.sqlite,
+            ]
+        )
+    }
+
+    static func queueSetPaused(name: String, paused: Bool, now: Date) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            INSERT INTO queues (name, paused, updated_at) VALUES (?1, ?2, ?3)
+            ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, updated_at = excluded.updated_at
+            """,
+            [.text(name), .integer(paused ? 1 : 0), now.sqlite]
+        )
+    }
+
+    static let resourceSettingsList = SQLiteQuery("SELECT \(resourceSettingsColumns) FROM resources ORDER BY name")
+
+    static func resourceSettingsPut(_ r: ResourceSettings, now: Date) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            INSERT INTO resources
+                (name, concurrency_limit, rate_limit, rate_interval_ms, peak_start_minute, peak_end_minute,
+                 peak_multiplier, peak_time_zone, updated_at)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            ON CONFLICT (name) DO UPDATE SET
+                concurrency_limit = excluded.concurrency_limit, rate_limit = excluded.rate_limit,
+                rate_interval_ms = excluded.rate_interval_ms, peak_start_minute = excluded.peak_start_minute,
+                peak_end_minute = excluded.peak_end_minute, peak_multiplier = excluded.peak_multiplier,
+                peak_time_zone = excluded.peak_time_zone, updated_at = excluded.updated_at
+            """,
+            [
+                .text(r.name), optional(r.concurrencyLimit), optional(r.rateLimit?.count),
+                optional(r.rateLimit.map { Int($0.intervalMilliseconds) }), optional(r.peak?.start),
+                optional(r.peak?.end), r.peak.map { .float($0.multiplier) } ?? .null,
+                r.peak.map { .text($0.timeZone) } ?? .null, now.sqlite,
+            ]
+        )
+    }
+
+    static func resourceSettingsDelete(_ name: String) -> SQLiteQuery {
+        SQLiteQuery("DELETE FROM resources WHERE name = ?1 RETURNING name", [.text(name)])
+    }
+
+    /// Running tasks per resource they use.
+    static let resourceCountRunning = SQLiteQuery(
+        """
+        SELECT r.value, count(*) FROM tasks, json_each(tasks.resources) AS r
+        WHERE tasks.state = 'running' AND tasks.resources IS NOT NULL
+        GROUP BY r.value
+        """
+    )
+
+    /// Whether a running task holds a place: not when its handler returned (`?1`: a JSON array of
+    /// `[id, attempt]`; its outcome is being written), nor when it is reserved to follow a task
+    /// that still runs (the pair holds one place).
+    private static let stillRunning = """
+        NOT (tasks.worker_id = ?2 AND EXISTS (
+            SELECT 1 FROM json_each(?1) AS x
+            WHERE x.value ->> 0 = tasks.id AND x.value ->> 1 = tasks.attempt))
+        AND NOT EXISTS (
+            SELECT 1 FROM tasks AS p
+            WHERE p.id = tasks.follows AND p.attempt = tasks.follows_attempt AND p.state = 'running'
+              AND NOT (p.worker_id = ?2 AND EXISTS (
+                  SELECT 1 FROM json_each(?1) AS x WHERE x.value ->> 0 = p.id AND x.value ->> 1 = p.attempt)))
+        """
+
+    /// `[[id, attempt], …]`.
+    private static func returnedJSON(_ returned: [TaskID: Int]) -> SQLiteData {
+        .text("[" + returned.map { "[\($0.key.rawValue),\($0.value)]" }.joined(separator: ",") + "]")
+    }
+
+    /// Running tasks of a queue, but those whose handler returned.
+    static func taskCountRunning(queue: String, workerID: String, returned: [TaskID: Int]) -> SQLiteQuery {
+        SQLiteQuery(
+            "SELECT count(*) FROM tasks WHERE state = 'running' AND queue = ?3 AND \(stillRunning)",
+            [returnedJSON(returned), .text(workerID), .text(queue)])
+    }
+
+    /// Running (or reserved) tasks of a queue per owner: the rounds each owner has had, for fair share.
+    static func taskCountRunningByOwner(queue: String) -> SQLiteQuery {
+        SQLiteQuery(
+            "SELECT owner, count(*) FROM tasks WHERE state = 'running' AND queue = ?1 GROUP BY owner",
+            [.text(queue)])
+    }
+
+    /// Running tasks per resource they use, but those whose handler returned.
+    static func resourceCountStillRunning(workerID: String, returned: [TaskID: Int]) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            SELECT r.value, count(*) FROM tasks, json_each(tasks.resources) AS r
+            WHERE tasks.state = 'running' AND tasks.resources IS NOT NULL AND \(stillRunning)
+            GROUP BY r.value
+            """,
+            [returnedJSON(returned), .text(workerID)])
+    }
+
+    /// Starts recorded for a rate-limit scope after `since`, and the oldest of them.
+    static func flowStartsCount(scope: String, since: Date) -> SQLiteQuery {
+        SQLiteQuery(
+            "SELECT coalesce(sum(count), 0), min(started_at) FROM flow_starts WHERE scope = ?1 AND started_at > ?2",
+            [.text(scope), since.sqlite]
+        )
+    }
+
+    static func flowStartsInsert(scope: String, at: Date, count: Int) -> SQLiteQuery {
+        SQLiteQuery(
+            "INSERT INTO flow_starts (scope, started_at, count) VALUES (?1, ?2, ?3)",
+            [.text(scope), at.sqlite, .integer(count)]
+        )
+    }
+
+    static func flowStartsPrune(scope: String, before: Date) -> SQLiteQuery {
+        SQLiteQuery("DELETE FROM flow_starts WHERE scope = ?1 AND started_at < ?2", [.text(scope), before.sqlite])
+    }
+
+    static let flowCandidateColumns = "id, owner, priority, run_at, resources"
+
+    /// Passes over a task that uses a resource with no room now (`?1`, a JSON array of names).
+    private static let admissible = """
+        (resources IS NULL OR NOT EXISTS (
+            SELECT 1 FROM json_each(tasks.resources) AS r WHERE r.value IN (SELECT value FROM json_each(?1))))
+        """
+
+    /// The first `limit` available tasks of a queue in claim order, passing over those that use
+    /// a resource in `full`.
+    static func flowCandidatesPlain(queue: String, limit: Int, full: [String]) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            SELECT \(flowCandidateColumns) FROM tasks
+            WHERE state = 'available' AND queue = ?2 AND \(admissible)
+            ORDER BY priority, run_at, id LIMIT ?3
+            """,
+            [.text(resourcesJSONOrEmpty(full)), .text(queue), .integer(limit)]
+        )
+    }
+
+    /// The next owner after `after` with an available task in the queue, with that owner's first
+    /// task that uses no resource in `full`: one walk in `tasks_fair` per owner.
+    static func flowNextOwnerHead(queue: String, after: String, full: [String]) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            SELECT \(flowCandidateColumns) FROM tasks
+            WHERE state = 'available' AND queue = ?2 AND owner <> '' AND owner > ?3 AND \(admissible)
+            ORDER BY owner, priority, run_at, id LIMIT 1
+            """,
+            [.text(resourcesJSONOrEmpty(full)), .text(queue), .text(after)]
+        )
+    }
+
+    /// An owner's first `limit` available tasks in the queue, in claim order, passing over those
+    /// that use a resource in `full`.
+    static func flowOwnerTasks(queue: String, owner: String, limit: Int, full: [String]) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            SELECT \(flowCandidateColumns) FROM tasks
+            WHERE state = 'available' AND queue = ?2 AND owner = ?3 AND owner <> '' AND \(admissible)
+            ORDER BY priority, run_at, id LIMIT ?4
+            """,
+            [.text(resourcesJSONOrEmpty(full)), .text(queue), .text(owner), .integer(limit)]
+        )
+    }
+
+    /// Whether an available task of the queue waits for a resource in `full`.
+    static func flowBlocked(queue: String, full: [String]) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            SELECT EXISTS (
+                SELECT 1 FROM tasks
+                WHERE state = 'available' AND queue = ?2 AND resources IS NOT NULL AND NOT \(admissible))
+            """,
+            [.text(resourcesJSONOrEmpty(full)), .text(queue)]
+        )
+    }
+
+    private static func resourcesJSONOrEmpty(_ names: [String]) -> String {
+        names.isEmpty ? "[]" : resourcesJSON(names)
+    }
+
+    /// Marks the admitted tasks running, as followers of `follows` when given; the ids are one
+    /// bound JSON array.
+    static func taskClaimLimited(
+        ids: [Int64], workerID: String, leaseSeconds: Double, now: Date, follows: TaskAttempt?
+    ) -> SQLiteQuery {
+        let list = "[" + ids.map(String.init).joined(separator: ",") + "]"
+        return SQLiteQuery(
+            """
+            UPDATE tasks
+            SET state = 'running', attempt = attempt + 1, worker_id = ?1, attempted_at = ?2, lease_expires_at = ?3,
+                follows = ?5, follows_attempt = ?6
+            WHERE id IN (SELECT value FROM json_each(?4)) AND state = 'available'
+            RETURNING id, coalesce(job_id, id), kind, queue, owner, input, attempt, max_attempts, priority,
+                      created_at, resources
+            """,
+            [
+                .text(workerID), now.sqlite, now.addingTimeInterval(leaseSeconds).sqlite, .text(list),
+                follows.map { .integer(Int($0.id.rawValue)) } ?? .null, follows.map { .integer($0.attempt) } ?? .null,
+            ]
+        )
+    }
+
+    /// The resources of a running task of this worker, when it still runs under that attempt and
+    /// no follower is reserved for it yet.
+    static func taskFollowed(_ task: TaskAttempt, workerID: String) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            SELECT coalesce(resources, '[]') FROM tasks
+            WHERE id = ?1 AND attempt = ?2 AND state = 'running' AND worker_id = ?3
+              AND NOT EXISTS (SELECT 1 FROM tasks f
+                              WHERE f.state = 'running' AND f.follows = ?1 AND f.follows_attempt = ?2)
+            """,
+            [.integer(Int(task.id.rawValue)), .integer(task.attempt), .text(workerID)]
+        )
+    }
+
+    private static func optional(_ value: Int?) -> SQLiteData {
+        value.map { .integer($0) } ?? .null
     }
 
     /// Writes outcomes where the task is still running under that attempt (fencing).

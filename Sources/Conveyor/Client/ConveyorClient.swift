@@ -181,9 +181,11 @@ public struct ConveyorClient: Sendable {
         else {
             throw ConveyorError(.invalidInput, "the input of a \(task.kind) task is not valid JSON")
         }
+        for resource in task.resources { try ResourceSettings.validate(name: resource) }
         return TaskInsert(
             kind: task.kind, queue: task.queue, input: task.input, priority: task.priority,
-            runAt: task.runAt, maxAttempts: task.maxAttempts
+            runAt: task.runAt, maxAttempts: task.maxAttempts,
+            resources: task.resources.count > 1 ? Array(Set(task.resources)).sorted() : task.resources
         )
     }
 }

@@ -13,6 +13,8 @@ public struct EnqueueOptions: Sendable, Hashable {
     public var owner: String
     /// A second enqueue with the same key and owner returns the first job and creates nothing.
     public var idempotencyKey: String?
+    /// The resources the task uses; nil uses the definition's (``TaskDefinition/resources``).
+    public var resources: [String]?
 
     public init(
         queue: String? = nil,
@@ -20,7 +22,8 @@ public struct EnqueueOptions: Sendable, Hashable {
         runAt: Date? = nil,
         maxAttempts: Int? = nil,
         owner: String = "",
-        idempotencyKey: String? = nil
+        idempotencyKey: String? = nil,
+        resources: [String]? = nil
     ) {
         self.queue = queue
         self.priority = priority
@@ -28,6 +31,7 @@ public struct EnqueueOptions: Sendable, Hashable {
         self.maxAttempts = maxAttempts
         self.owner = owner
         self.idempotencyKey = idempotencyKey
+        self.resources = resources
     }
 }
 
@@ -40,6 +44,8 @@ public struct NewTask: Sendable, Hashable {
     public var priority: Priority
     public var runAt: Date?
     public var maxAttempts: Int
+    /// Shared capacities the task uses (see ``ResourceSettings``); it starts only when each has room.
+    public var resources: [String]
     /// Unique within its job: how other tasks of the job name it in `dependsOn`, and how a
     /// dependent finds its result.
     public var name: String?
@@ -54,6 +60,7 @@ public struct NewTask: Sendable, Hashable {
         priority: Priority = .normal,
         runAt: Date? = nil,
         maxAttempts: Int = TaskDefaults.maxAttempts,
+        resources: [String] = [],
         name: String? = nil,
         dependsOn: [String] = []
     ) {
@@ -63,6 +70,7 @@ public struct NewTask: Sendable, Hashable {
         self.priority = priority
         self.runAt = runAt
         self.maxAttempts = maxAttempts
+        self.resources = resources
         self.name = name
         self.dependsOn = dependsOn
     }
@@ -78,6 +86,7 @@ public struct NewTask: Sendable, Hashable {
             priority: options.priority,
             runAt: options.runAt,
             maxAttempts: options.maxAttempts ?? T.maxAttempts,
+            resources: options.resources ?? T.resources,
             name: name,
             dependsOn: dependsOn
         )

@@ -18,6 +18,9 @@ public protocol TaskDefinition: Codable, Sendable {
     static var retryPolicy: RetryPolicy? { get }
     /// How long one attempt may run; nil uses the queue's timeout.
     static var timeout: Duration? { get }
+    /// Shared capacities a task of this kind uses, such as `["tts-endpoint"]` (default none): it
+    /// starts only when each has room (see ``ResourceSettings``). An enqueue can name others.
+    static var resources: [String] { get }
 }
 
 extension TaskDefinition {
@@ -25,6 +28,7 @@ extension TaskDefinition {
     public static var maxAttempts: Int { TaskDefaults.maxAttempts }
     public static var retryPolicy: RetryPolicy? { nil }
     public static var timeout: Duration? { nil }
+    public static var resources: [String] { [] }
 }
 
 /// Defaults shared by typed and untyped enqueues.

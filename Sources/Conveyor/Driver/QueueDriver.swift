@@ -16,7 +16,10 @@ package protocol QueueDriver: Sendable {
     /// Inserts one job with its tasks atomically, or returns the existing job for its idempotency key.
     func jobInsert(_ params: JobInsertParams) async throws -> JobInsertResult
 
-    /// Claims up to `limit` available tasks of a queue for a worker, in priority, run_at, id order.
+    /// Claims up to `limit` available tasks of a queue for a worker, in priority, run_at, id order:
+    /// the fast path, one statement. It takes nothing from a queue under flow control (paused,
+    /// limited or fair-share) and no task that uses a resource: those go through
+    /// ``taskClaimLimited(_:)``.
     func taskClaim(_ params: TaskClaimParams) async throws -> [ClaimedTask]
 
     /// Writes attempt outcomes where the task is still running under that attempt; returns the ids written.
@@ -59,6 +62,43 @@ package protocol QueueDriver: Sendable {
     /// Counts per queue.
     func statsQueues(_ params: StatsQueuesParams) async throws -> [QueueStats]
 
+    // MARK: Flow control (queue and resource limits, rates, fair share, pause)
+
+    /// A queue's settings and whether its waiting tasks use resources: how a producer must claim.
+    func queueFlowGet(_ queue: String) async throws -> QueueFlow
+
+    /// Every queue with settings, by name.
+    func queueSettingsList() async throws -> [QueueSettings]
+
+    /// Creates or replaces a queue's settings (already validated).
+    func queueSettingsPut(_ settings: QueueSettings) async throws
+
+    /// Pauses or resumes a queue, creating its settings row when missing.
+    func queueSetPaused(_ params: QueueSetPausedParams) async throws
+
+    /// Every resource with settings, by name.
+    func resourceSettingsList() async throws -> [ResourceSettings]
+
+    /// Creates or replaces a resource's settings (already validated).
+    func resourceSettingsPut(_ settings: ResourceSettings) async throws
+
+    /// Removes a resource's settings, so it limits nothing; returns whether it had any.
+    func resourceSettingsDelete(_ name: String) async throws -> Bool
+
+    /// Running tasks per resource they use.
+    func resourceCountRunning() async throws -> [String: Int]
+
+    /// Claims up to `limit` tasks of a queue under its flow control, exactly: never beyond a
+    /// concurrency or rate limit of the queue or of a resource its tasks use, however many
+    /// workers claim at once; in fair-share order when the queue asks for it.
+    ///
+    /// With `follows`, it reserves instead at most one task to start when that running task's
+    /// handler returns, in its place: the task a claim would take first, and only when it uses no
+    /// limited resource the followed task does not (otherwise the place is left to be freed, and
+    /// that task claimed the usual way), while the queue and those resources are within the
+    /// limits in force, and never under a rate limit. The pair holds one place in every count until the followed
+    /// task's outcome is written, so a freed place passes on with no claim in between.
+    func taskClaimLimited(_ params: TaskClaimParams) async throws -> TaskClaimLimitedResult
     /// Inserts the tasks a handler added to its job and writes its completion, in one transaction:
     /// if the attempt no longer holds the task, nothing is written and no task is added.
     func taskCompleteWithTasks(_ params: TaskCompleteWithTasksParams) async throws -> TaskFanOutOutcome
@@ -109,6 +149,8 @@ package struct TaskInsert: Sendable, Hashable {
     /// Nil runs as soon as possible.
     package var runAt: Date?
     package var maxAttempts: Int
+    /// Resources the task uses, sorted, no duplicates; empty for most tasks.
+    package var resources: [String]
     /// Unique within the job; how other tasks name it as a dependency.
     package var name: String?
     /// Positions, in the same insert, of the tasks this one waits for (always earlier-validated: no cycles).
@@ -118,7 +160,7 @@ package struct TaskInsert: Sendable, Hashable {
 
     package init(
         kind: String, queue: String, input: String, priority: Priority, runAt: Date?, maxAttempts: Int,
-        name: String? = nil, dependsOn: [Int] = [], dependsOnExisting: [String] = []
+        resources: [String] = [], name: String? = nil, dependsOn: [Int] = [], dependsOnExisting: [String] = []
     ) {
         self.kind = kind
         self.queue = queue
@@ -126,6 +168,7 @@ package struct TaskInsert: Sendable, Hashable {
         self.priority = priority
         self.runAt = runAt
         self.maxAttempts = maxAttempts
+        self.resources = resources
         self.name = name
         self.dependsOn = dependsOn
         self.dependsOnExisting = dependsOnExisting
@@ -174,11 +217,28 @@ package struct TaskClaimParams: Sendable {
     package var limit: Int
     package var workerID: String
     package var leaseDuration: Duration
-    package init(queue: String, limit: Int, workerID: String, leaseDuration: Duration) {
+    /// The time peak windows are judged at (and, for the limited claim, starts are recorded at);
+    /// nil means now.
+    package var now: Date?
+    /// Tasks of this worker (id and attempt) whose handler has returned but whose outcome is not
+    /// written yet: still `running` in the database, they use no capacity any more, so the
+    /// limited claim does not count them. Their places can be taken as soon as the handler
+    /// returns, instead of after the outcome's write.
+    package var handlersReturned: [TaskID: Int]
+    /// For the limited claim: reserve (at most) one task to follow this running task of the same
+    /// worker, starting when its handler returns, in its place. See ``QueueDriver/taskClaimLimited(_:)``.
+    package var follows: TaskAttempt?
+    package init(
+        queue: String, limit: Int, workerID: String, leaseDuration: Duration, now: Date? = nil,
+        handlersReturned: [TaskID: Int] = [:], follows: TaskAttempt? = nil
+    ) {
         self.queue = queue
         self.limit = limit
         self.workerID = workerID
         self.leaseDuration = leaseDuration
+        self.now = now
+        self.handlersReturned = handlersReturned
+        self.follows = follows
     }
 }
 

@@ -23,6 +23,9 @@ package final class RunningTasks: Sendable {
         var handle: Task<String?, any Error>?
         var cancelReason: CancelReason?
         var finished = false
+        /// A follower is being (or was) reserved to take this attempt's place: its place passes
+        /// to that follower, so it is never reported in ``handlersReturned``.
+        var handingOver = false
         /// Tasks the handler added to its job, written with its completion.
         var added: [NewTask] = []
     }
@@ -42,6 +45,42 @@ package final class RunningTasks: Sendable {
     /// Attempts whose handler is still running.
     package var activeCount: Int {
         entries.withLock { $0.values.reduce(0) { $0 + $1.values.count(where: { !$0.finished }) } }
+    }
+
+    /// Tasks whose handler has returned but whose outcome is not written yet, with their attempt:
+    /// still `running` in the database, yet using no capacity any more. Only a task's latest
+    /// attempt counts (the database row is at that one), and not one whose place is handed over
+    /// (``beginHandOver(_:attempt:)``).
+    package var handlersReturned: [TaskID: Int] {
+        entries.withLock { entries in
+            var returned: [TaskID: Int] = [:]
+            for (id, attempts) in entries {
+                if let latest = attempts.max(by: { $0.key < $1.key }), latest.value.finished,
+                    !latest.value.handingOver
+                {
+                    returned[id] = latest.key
+                }
+            }
+            return returned
+        }
+    }
+
+    /// Marks an attempt whose follower is about to be reserved, unless its handler has returned
+    /// already (then it returns false, and no follower should be reserved). From then on a claim
+    /// of this worker counts the attempt as holding its place, so the place cannot be given both
+    /// to a claim that counted the handler as returned and to the follower.
+    package func beginHandOver(_ id: TaskID, attempt: Int) -> Bool {
+        entries.withLock { entries in
+            guard var entry = entries[id]?[attempt], !entry.finished else { return false }
+            entry.handingOver = true
+            entries[id]?[attempt] = entry
+            return true
+        }
+    }
+
+    /// No follower was reserved after all: the attempt's place is its own again.
+    package func endHandOver(_ id: TaskID, attempt: Int) {
+        entries.withLock { $0[id]?[attempt]?.handingOver = false }
     }
 
     /// Records a claimed attempt. An older attempt of the same task still here has lost the task

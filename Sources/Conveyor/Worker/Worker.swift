@@ -47,6 +47,8 @@ public final class Worker: Service, Sendable {
         self.registry = registry
         self.logger = logger
         self.completer = Completer(driver: client.driver, running: running, configuration: .init(), logger: logger)
+        // A returned handler gives its places back to every limit: producers held back by one look again.
+        let listeners = CapacityListeners()
         let executor = TaskExecutor(
             registry: registry, driver: client.driver, running: running, workerID: configuration.workerID,
             logger: logger, maxResultBytes: configuration.maxResultBytes, artifactStore: configuration.artifactStore
@@ -56,10 +58,15 @@ public final class Worker: Service, Sendable {
             producers[queue.name] = Producer(
                 queue: queue, driver: client.driver, executor: executor, completer: completer, running: running,
                 workerID: configuration.workerID, leaseDuration: configuration.leaseDuration,
-                pollInterval: configuration.pollInterval, logger: logger
+                pollInterval: configuration.pollInterval, logger: logger,
+                flowPollInterval: configuration.flowPollInterval,
+                flowRefreshInterval: configuration.flowRefreshInterval,
+                handOverBelow: configuration.flowHandOverBelow,
+                onHandlerReturned: { listeners.capacityFreed() }
             )
         }
         self.producers = producers
+        listeners.producers.withLock { $0 = Array(producers.values) }
     }
 
     /// Tasks held by this worker right now, running or waiting for their outcome to be written.
@@ -229,5 +236,14 @@ public final class Worker: Service, Sendable {
         group.addTask { await rescuer.run(leadership: leadership, logger: logger) }
         group.addTask { await scheduler.run(leadership: leadership, logger: logger) }
         group.addTask { await pruner.run(leadership: leadership, logger: logger) }
+    }
+}
+
+/// The producers to tell when a handler returns (set once they exist).
+private final class CapacityListeners: Sendable {
+    let producers = Mutex<[Producer]>([])
+
+    func capacityFreed() {
+        for producer in producers.withLock({ $0 }) { producer.capacityFreed() }
     }
 }

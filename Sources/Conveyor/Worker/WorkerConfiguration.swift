@@ -20,6 +20,21 @@ public struct WorkerConfiguration: Sendable {
     public var timeoutResolution: Duration
     /// Run the maintenance services when elected leader (default true).
     public var maintenance: MaintenanceConfiguration?
+    /// How soon a queue held back by a limit (its own, or a resource's) looks again for room
+    /// freed by other workers (default 100 ms, jittered by ±20%). Room freed by this worker's own
+    /// tasks is claimed as soon as their outcomes are written, without waiting for this.
+    public var flowPollInterval: Duration
+    /// How often a queue's settings are re-read to choose between the fast and the limited claim
+    /// (default 1 s). A limited claim reads limits in the claim itself, so a new limit applies at
+    /// once to a limited queue, and within this interval to a queue that had none.
+    public var flowRefreshInterval: Duration
+    /// Under flow control, while a limit is full and a queue's tasks run shorter than this on
+    /// average (default 1 s) but at least a millisecond, each running task reserves the next
+    /// one, which starts the moment its handler returns: a freed place is taken with no claim in
+    /// between, which matters when tasks are short. The reserved task waits for the whole of that
+    /// run, and so would a more urgent task that arrives meanwhile, hence the threshold. Nil turns
+    /// it off.
+    public var flowHandOverBelow: Duration?
     /// How often the worker checks whether tasks it runs were cancelled (or taken away), to cancel
     /// their handlers (default 1 s). One read, only while tasks run.
     public var cancellationCheckInterval: Duration = .seconds(1)
@@ -38,7 +53,10 @@ public struct WorkerConfiguration: Sendable {
         listen: Bool = true,
         shutdownDeadline: Duration = .seconds(30),
         timeoutResolution: Duration = .milliseconds(100),
-        maintenance: MaintenanceConfiguration? = MaintenanceConfiguration()
+        maintenance: MaintenanceConfiguration? = MaintenanceConfiguration(),
+        flowPollInterval: Duration = .milliseconds(100),
+        flowRefreshInterval: Duration = .seconds(1),
+        flowHandOverBelow: Duration? = .seconds(1)
     ) {
         self.queues = queues
         self.workerID = workerID
@@ -49,6 +67,9 @@ public struct WorkerConfiguration: Sendable {
         self.shutdownDeadline = shutdownDeadline
         self.timeoutResolution = timeoutResolution
         self.maintenance = maintenance
+        self.flowPollInterval = flowPollInterval
+        self.flowRefreshInterval = flowRefreshInterval
+        self.flowHandOverBelow = flowHandOverBelow
     }
 
     /// `host-pid-random`, unique per process.
@@ -72,6 +93,9 @@ public struct WorkerConfiguration: Sendable {
             guard queue.concurrency >= 1 else {
                 throw ConveyorError(.invalidConfiguration, "queue '\(queue.name)' needs a concurrency of at least 1")
             }
+        }
+        guard flowPollInterval > .zero, flowRefreshInterval > .zero else {
+            throw ConveyorError(.invalidConfiguration, "the flow poll and refresh intervals must be more than 0")
         }
         guard maxResultBytes >= 0 else {
             throw ConveyorError(.invalidConfiguration, "the maximum result size cannot be negative")

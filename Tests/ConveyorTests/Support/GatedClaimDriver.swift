@@ -55,6 +55,17 @@ final class GatedClaimDriver: QueueDriver {
     func leaderAttemptElect(_ p: LeaderElectParams) async throws -> Bool { try await base.leaderAttemptElect(p) }
     func leaderResign(_ p: LeaderResignParams) async throws { try await base.leaderResign(p) }
     func statsQueues(_ p: StatsQueuesParams) async throws -> [QueueStats] { try await base.statsQueues(p) }
+    func queueFlowGet(_ queue: String) async throws -> QueueFlow { try await base.queueFlowGet(queue) }
+    func queueSettingsList() async throws -> [QueueSettings] { try await base.queueSettingsList() }
+    func queueSettingsPut(_ s: QueueSettings) async throws { try await base.queueSettingsPut(s) }
+    func queueSetPaused(_ p: QueueSetPausedParams) async throws { try await base.queueSetPaused(p) }
+    func resourceSettingsList() async throws -> [ResourceSettings] { try await base.resourceSettingsList() }
+    func resourceSettingsPut(_ s: ResourceSettings) async throws { try await base.resourceSettingsPut(s) }
+    func resourceSettingsDelete(_ name: String) async throws -> Bool { try await base.resourceSettingsDelete(name) }
+    func resourceCountRunning() async throws -> [String: Int] { try await base.resourceCountRunning() }
+    func taskClaimLimited(_ p: TaskClaimParams) async throws -> TaskClaimLimitedResult {
+        try await base.taskClaimLimited(p)
+    }
     func taskCompleteWithTasks(_ p: TaskCompleteWithTasksParams) async throws -> TaskFanOutOutcome {
         try await base.taskCompleteWithTasks(p)
     }
