@@ -20,6 +20,8 @@ struct ConveyorCommand: AsyncParsableCommand {
             EnqueueCommand.self,
             JobsCommand.self,
             MigrateCommand.self,
+            QueuesCommand.self,
+            ResourcesCommand.self,
             StatsCommand.self,
             TasksCommand.self,
             WorkCommand.self,

@@ -13,6 +13,7 @@ struct EnqueueCommand: AsyncParsableCommand {
               conveyor enqueue sleep '{"ms": 100}'
               conveyor enqueue http '{"method": "POST", "url": "https://api.example.com/hook", "body": "hi"}' --queue hooks
               conveyor enqueue report '{"month": "2030-01"}' --run-at +5m --priority high --idempotency-key report-2030-01
+              conveyor enqueue sleep '{"ms": 2000, "timed": true}' --resources tts-endpoint --owner user-7
             """
     )
 
@@ -48,6 +49,12 @@ struct EnqueueCommand: AsyncParsableCommand {
     @Option(help: "The owner (a user or tenant id) the job belongs to.")
     var owner: String = ""
 
+    @Option(
+        help: ArgumentHelp(
+            "Resources the task uses, comma-separated (such as tts-endpoint): it starts only when each has room.",
+            valueName: "names"))
+    var resources: String?
+
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -56,6 +63,13 @@ struct EnqueueCommand: AsyncParsableCommand {
         guard !queue.isEmpty else { throw ValidationError("--queue must not be empty") }
         guard (1...Int(Int16.max) / 2).contains(maxAttempts) else {
             throw ValidationError("--max-attempts must be between 1 and \(Int(Int16.max) / 2)")
+        }
+        for resource in ArgumentParsers.list(resources ?? "") {
+            do {
+                try ResourceSettings.validate(name: resource)
+            } catch let error as ConveyorError {
+                throw ValidationError("--resources: \(error.message)")
+            }
         }
         if let problem = Self.jsonProblem(input) {
             throw ValidationError(
@@ -69,7 +83,7 @@ struct EnqueueCommand: AsyncParsableCommand {
         let opened = try await database.open(logger: logger)
         let task = NewTask(
             kind: kind, input: input, queue: queue, priority: priority ?? .normal, runAt: runAt,
-            maxAttempts: maxAttempts)
+            maxAttempts: maxAttempts, resources: ArgumentParsers.list(resources ?? ""))
         let job = try await opened.withServices { client in
             try await opened.requireMigrated()
             return try await client.enqueue(task, owner: owner, idempotencyKey: idempotencyKey)

@@ -24,7 +24,8 @@ struct BenchCommand: AsyncParsableCommand {
             (100,000 no-op tasks drained by worker processes of several shapes; rate from the first \
             claim to the last completion as recorded in the database; peak RSS of each worker), \
             latency (500 single tasks 10 ms apart into an idle worker; enqueue-to-start percentiles), \
-            scale (throughput again with 5M finished and 1M scheduled rows present). Each figure is \
+            scale (throughput again with 5M finished and 1M scheduled rows present), flow (throughput \
+            with a queue limit, a resource and fair share in play, against the same run without). Each figure is \
             the median of --runs runs, with min and max. Targets are reported, not enforced.
             """,
         subcommands: [BenchWorkerCommand.self]
@@ -43,7 +44,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Smaller counts (20,000 tasks per drain, 500k+100k seeded rows), for iterating.")
     var quick = false
 
-    @Option(help: "Workloads to run, comma-separated: enqueue, throughput, latency, scale (default all).")
+    @Option(help: "Workloads to run, comma-separated: enqueue, throughput, latency, scale, flow (default all).")
     var only: String?
 
     @Option(help: "Tasks per end-to-end drain (default 100,000; 20,000 with --quick).")
@@ -57,6 +58,9 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(help: "Worker shape for the scale run (default 1x200).")
     var scaleShape: String?
+
+    @Option(help: "Worker shape for the flow-control runs (default 2x100).")
+    var flowShape: String?
 
     @Option(help: "Finished rows seeded for the scale run (default 5,000,000).")
     var seedFinished: Int?
@@ -89,7 +93,7 @@ struct BenchCommand: AsyncParsableCommand {
         do {
             return try BenchPlan(
                 quick: quick, runs: runs, only: only, tasks: tasks, shapes: shapes, scaleShape: scaleShape,
-                seedFinished: seedFinished, seedScheduled: seedScheduled)
+                seedFinished: seedFinished, seedScheduled: seedScheduled, flowShape: flowShape)
         } catch let failure as BenchFailure {
             throw ValidationError(failure.description)
         }

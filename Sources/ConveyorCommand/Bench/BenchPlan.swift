@@ -5,7 +5,7 @@ import Foundation
 struct BenchPlan: Sendable {
     /// Which workloads to run.
     enum Workload: String, CaseIterable, Sendable, Codable {
-        case enqueue, throughput, latency, scale
+        case enqueue, throughput, latency, scale, flow
     }
 
     /// A worker shape for the end-to-end workload: processes × concurrency per process.
@@ -46,6 +46,11 @@ struct BenchPlan: Sendable {
         shape.processes * shape.concurrency == 1 ? min(singleSlotDrainTasks, drainTasks) : drainTasks
     }
 
+    /// Flow control: the end-to-end run of `flowShape` with a queue limit, a resource and fair
+    /// share among `flowOwners` owners, paired with the same run without them.
+    var flowShape = WorkerShape(processes: 2, concurrency: 100)
+    var flowOwners = 10
+
     /// Scale: rows present before the end-to-end run of `scaleShape`.
     var seedFinished = 5_000_000
     var seedScheduled = 1_000_000
@@ -76,6 +81,8 @@ struct BenchPlan: Sendable {
             end-to-end: \(drainTasks) no-op tasks (\(singleSlotDrainTasks) for 1x1), workers \(shapes.map(\.description).joined(separator: ", "))
             latency: \(latencyTasks) tasks \(latencyGapMilliseconds) ms apart, worker concurrency \(latencyConcurrency)
             scale: \(seedFinished) finished + \(seedScheduled) scheduled rows, workers \(scaleShape)
+            flow: \(drainTasks) no-op tasks of \(flowOwners) owners, workers \(flowShape); with: queue limit and resource limit \
+            of twice the slots, fair share; without: none
             """
     }
 }
@@ -85,7 +92,7 @@ extension BenchPlan {
     /// what to write instead.
     init(
         quick: Bool, runs: Int, only: String? = nil, tasks: Int? = nil, shapes: String? = nil,
-        scaleShape: String? = nil, seedFinished: Int? = nil, seedScheduled: Int? = nil
+        scaleShape: String? = nil, seedFinished: Int? = nil, seedScheduled: Int? = nil, flowShape: String? = nil
     ) throws {
         self = quick ? .quick : .full
         guard runs >= 1 else { throw BenchFailure("--runs must be at least 1") }
@@ -93,7 +100,8 @@ extension BenchPlan {
         if let only {
             workloads = try only.split(separator: ",").map { name in
                 guard let workload = Workload(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
-                    throw BenchFailure("--only: '\(name)' is not a workload; use enqueue, throughput, latency or scale")
+                    throw BenchFailure(
+                        "--only: '\(name)' is not a workload; use enqueue, throughput, latency, scale or flow")
                 }
                 return workload
             }
@@ -106,6 +114,7 @@ extension BenchPlan {
             self.shapes = try shapes.split(separator: ",").map { try Self.shape(String($0), option: "--shapes") }
         }
         if let scaleShape { self.scaleShape = try Self.shape(scaleShape, option: "--scale-shape") }
+        if let flowShape { self.flowShape = try Self.shape(flowShape, option: "--flow-shape") }
         if let seedFinished {
             guard seedFinished >= 0 else { throw BenchFailure("--seed-finished cannot be negative") }
             self.seedFinished = seedFinished

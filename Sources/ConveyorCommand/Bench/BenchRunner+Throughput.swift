@@ -39,13 +39,26 @@ extension BenchRunner {
 
     /// Enqueues `tasks` no-op tasks, settles the tables, starts the worker processes together,
     /// waits until the queue is drained and reads back what the database recorded.
-    func drain(_ database: any BenchDatabase, tasks: Int, shape: BenchPlan.WorkerShape) async throws -> Drain {
-        let batch = Array(repeating: BenchTask.make(), count: min(10_000, tasks))
+    ///
+    /// With `owners`, the tasks belong to that many owners, in turns of 1,000; with `resources`,
+    /// each task names them.
+    func drain(
+        _ database: any BenchDatabase, tasks: Int, shape: BenchPlan.WorkerShape, owners: Int = 0,
+        resources: [String] = []
+    ) async throws -> Drain {
+        var task = BenchTask.make()
+        task.resources = resources
+        let size = owners > 0 ? 1_000 : 10_000
+        let batch = Array(repeating: task, count: min(size, tasks))
         var enqueued = 0
+        var turn = 0
         while enqueued < tasks {
             let count = min(batch.count, tasks - enqueued)
-            try await database.client.enqueueMany(count == batch.count ? batch : Array(batch.prefix(count)))
+            let owner = owners > 0 ? "owner-\(turn % owners)" : ""
+            try await database.client.enqueueMany(
+                count == batch.count ? batch : Array(batch.prefix(count)), owner: owner)
             enqueued += count
+            turn += 1
         }
         try await database.settle()
 

@@ -38,6 +38,7 @@ final class BenchRunner {
                 case .throughput: try await runThroughput(run: run)
                 case .latency: try await runLatency(run: run)
                 case .scale: try await runScale(run: run)
+                case .flow: try await runFlow(run: run)
                 }
             }
         }
@@ -86,6 +87,15 @@ final class BenchRunner {
                 declare(
                     "scale.\(plan.scaleShape)", "end-to-end: \(Self.describe(plan.scaleShape)), \(rows)", "tasks/s")
                 declare("scale.\(plan.scaleShape).ratio", "  with \(rows) / paired empty run", "%")
+            case .flow:
+                let shape = plan.flowShape
+                declare(
+                    "flow.\(shape).plain",
+                    "end-to-end: \(Self.describe(shape)), \(plan.flowOwners) owners, no flow control", "tasks/s")
+                declare(
+                    "flow.\(shape)",
+                    "end-to-end: same, with queue limit, resource, fair share", "tasks/s")
+                declare("flow.\(shape).ratio", "  with flow control / paired run without", "%")
             }
             if let remark = backend.remark(on: workload), first < figures.count {
                 figures[first].notes.append(remark)

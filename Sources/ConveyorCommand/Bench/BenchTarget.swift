@@ -56,6 +56,11 @@ struct BenchTarget: Sendable, Codable, Hashable {
             BenchTarget(
                 label: "end-to-end with old rows present, as % of empty tables", comparison: .atLeast,
                 threshold: 90, unit: "%", measured: figure(ratioID)?.median, source: ratioID))
+        let flowID = "flow.\(plan.flowShape).ratio"
+        targets.append(
+            BenchTarget(
+                label: "end-to-end with a queue limit, a resource and fair share, as % of without",
+                comparison: .atLeast, threshold: 80, unit: "%", measured: figure(flowID)?.median, source: flowID))
         let memory = figures.filter { $0.id.hasPrefix("rss.") }
         let peak = memory.max { ($0.max ?? 0) < ($1.max ?? 0) }
         targets.append(

@@ -126,7 +126,7 @@ final class SQLiteBenchBackend: BenchBackend {
         case .latency:
             "the worker is another process and SQLite has no cross-process wake-up: a task waits for the worker's"
                 + " poll (every \(WorkerConfiguration().pollInterval), ±20% jitter)"
-        case .enqueue, .throughput, .scale:
+        case .enqueue, .throughput, .scale, .flow:
             nil
         }
     }
