@@ -1,0 +1,78 @@
+import Conveyor
+import ConveyorSQLite
+import ConveyorTesting
+import Foundation
+import Synchronization
+import Testing
+
+/// The README's limits example, as written there: 40-chunk jobs from several users against a
+/// TTS endpoint that takes 10 at a time.
+@Suite("README limits example", .timeLimit(.minutes(3)))
+struct ReadmeLimitsTests {
+    struct SynthesizeChunk: TaskDefinition {
+        static let name = "synthesize-chunk"
+        static let queue = "tts"
+        static let resources = ["tts-endpoint"]
+        var book: String
+        var chunk: Int
+    }
+
+    /// How many handlers run at once, and in which order users' chunks started.
+    final class Endpoint: Sendable {
+        private let state = Mutex<(now: Int, most: Int, started: [String])>((0, 0, []))
+        func enter(_ user: String) {
+            state.withLock {
+                $0.now += 1
+                $0.most = max($0.most, $0.now)
+                $0.started.append(user)
+            }
+        }
+        func leave() { state.withLock { $0.now -= 1 } }
+        var most: Int { state.withLock { $0.most } }
+        var started: [String] { state.withLock { $0.started } }
+    }
+
+    @Test("three users' 40-chunk jobs: never more than 10 at the endpoint, users taken in turns")
+    func ttsEndpoint() async throws {
+        try await SQLiteFixture.withDatabase { client, _, _ in
+            try await client.setResource(ResourceSettings("tts-endpoint", concurrencyLimit: 10))
+            try await client.setQueue(QueueSettings("tts", paused: true, fairShare: true))
+            var jobs: [EnqueuedJob] = []
+            for user in ["ada", "grace", "linus"] {
+                jobs.append(
+                    try await client.enqueueJob(
+                        kind: "audiobook",
+                        tasks: try (0..<40).map { try NewTask(SynthesizeChunk(book: user, chunk: $0)) },
+                        owner: user))
+            }
+            let endpoint = Endpoint()
+            var registry = TaskRegistry()
+            registry.register(SynthesizeChunk.self) { chunk, _ in
+                endpoint.enter(chunk.book)
+                defer { endpoint.leave() }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            let workers = try (0..<2).map { _ in
+                try Worker(
+                    client: client, registry: registry,
+                    configuration: .init(queues: [.init("tts", concurrency: 40)], pollInterval: .milliseconds(100)),
+                    logger: .test())
+            }
+            try await withRunningWorkers(workers) {
+                try await client.resumeQueue("tts")
+                try await waitUntil("every chunk synthesized") {
+                    try await jobs.asyncMap { try await client.job($0.jobID)?.state }.allSatisfy { $0 == .completed }
+                }
+            }
+            #expect(endpoint.most <= 10)
+            #expect(endpoint.most == 10, "the endpoint's 10 places were used")
+            // Users are taken in turns: first in first out would start ada's 40 chunks, then grace's,
+            // and none of linus's among the first 60.
+            let started = endpoint.started
+            #expect(started.count == 120)
+            for user in ["ada", "grace", "linus"] {
+                #expect(started.prefix(60).filter { $0 == user }.count >= 12, "\(started.prefix(60))")
+            }
+        }
+    }
+}
