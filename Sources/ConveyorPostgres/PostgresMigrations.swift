@@ -273,22 +273,27 @@ enum PostgresMigrations {
                 $$
                 """,
                 // What holds a place: running tasks, but the claiming worker's whose handler returned
-                // (their outcome is being written) and those reserved to follow a task
-                // that still runs (the pair holds one place). Inlined into the statement that calls it,
-                // so it counts with that statement's snapshot.
+                // (their outcome is being written). A task reserved to follow one that still runs shares
+                // that one's place in the queue (the pair holds one place) and holds, of its resources, only
+                // those its leader does not use (queue NULL, resources without the leader's). Inlined into
+                // the statement that calls it, so it counts with that statement's snapshot.
                 """
                 CREATE FUNCTION {schema}.flow_running(p_worker text, p_skip_ids bigint[], p_skip_attempts smallint[])
                 RETURNS TABLE (queue text, owner text, resources text[]) LANGUAGE sql STABLE AS $$
-                    SELECT t.queue, t.owner, t.resources FROM {schema}.tasks t
+                    SELECT CASE WHEN l.resources IS NULL THEN t.queue END, t.owner,
+                           CASE WHEN l.resources IS NULL THEN t.resources
+                                ELSE ARRAY(SELECT u FROM unnest(t.resources) AS u WHERE NOT (u = ANY(l.resources))) END
+                    FROM {schema}.tasks t
+                    LEFT JOIN LATERAL (
+                        SELECT p.resources FROM {schema}.tasks p
+                        WHERE p.id = t.follows AND p.attempt = t.follows_attempt AND p.state = 'running'
+                          AND NOT (p.worker_id = p_worker
+                                   AND (p.id, p.attempt) IN (SELECT s.id, s.attempt
+                                                             FROM unnest(p_skip_ids, p_skip_attempts) AS s(id, attempt)))
+                    ) AS l ON true
                     WHERE t.state = 'running'
                       AND NOT (t.worker_id = p_worker
                                AND (t.id, t.attempt) IN (SELECT s.id, s.attempt FROM unnest(p_skip_ids, p_skip_attempts) AS s(id, attempt)))
-                      AND (t.follows IS NULL OR NOT EXISTS (
-                          SELECT 1 FROM {schema}.tasks p
-                          WHERE p.id = t.follows AND p.attempt = t.follows_attempt AND p.state = 'running'
-                            AND NOT (p.worker_id = p_worker
-                                     AND (p.id, p.attempt) IN (SELECT s.id, s.attempt
-                                                               FROM unnest(p_skip_ids, p_skip_attempts) AS s(id, attempt)))))
                 $$
                 """,
                 // The limited claim (PostgresQueries.taskClaimLimited calls it). It lives in the
@@ -316,6 +321,7 @@ enum PostgresMigrations {
                     follows_resources text[];
                     held text[];
                     allowed text[];
+                    unlocked text[] := '{}';
                     stamp timestamptz;
                 BEGIN
                     SELECT * INTO settings FROM {schema}.queues WHERE name = p_queue;
@@ -330,8 +336,10 @@ enum PostgresMigrations {
                         -- handler returns, in its place, so it takes no new place. Only while the queue and the
                         -- resources are within the limits in force (a lowered limit or a closed peak window then
                         -- takes effect as tasks finish), never under a rate limit, where starts are counted when
-                        -- they happen, and only the task a claim would take first, when it needs no place the
-                        -- leader does not hold (otherwise the place is freed, and that task claimed the usual way).
+                        -- they happen, and only the task a claim would take first. It takes over the leader's
+                        -- places; a resource the leader does not use it takes under that resource's lock and count,
+                        -- as any claim does, and holds while reserved (see flow_running); never one with a rate limit
+                        -- (otherwise the place is freed, and that task claimed the usual way).
                         SELECT t.resources INTO follows_resources FROM {schema}.tasks t
                         WHERE t.id = p_follow_id AND t.attempt = p_follow_attempt AND t.state = 'running' AND t.worker_id = p_worker;
                         IF NOT FOUND OR settings.rate_limit IS NOT NULL
@@ -385,6 +393,15 @@ enum PostgresMigrations {
                         -- commits first, and every claim after counts the pair as one place, or the outcome does,
                         -- and the follower finds its leader gone. (The worker itself never counts a leader whose
                         -- place it is handing over as having returned; see RunningTasks.beginHandOver.)
+                        -- Resources the leader does not hold, which the follower may take a place of under their
+                        -- locks: only those free at once, so that a reservation never waits behind claims; the
+                        -- others' tasks are passed over, as for a resource with no room.
+                        SELECT coalesce(array_agg(r.name), '{}') INTO unlocked
+                        FROM (SELECT r.name FROM {schema}.resources r
+                              WHERE r.name = ANY(allowed) AND NOT (r.name = ANY(held))
+                                AND r.concurrency_limit IS NOT NULL AND r.rate_limit IS NULL
+                              ORDER BY 1) AS r
+                        WHERE NOT pg_try_advisory_xact_lock(hashtextextended('{schema}:r:' || r.name, 0));
                         PERFORM 1 FROM {schema}.tasks t
                         WHERE t.id = p_follow_id AND t.attempt = p_follow_attempt AND t.state = 'running'
                           AND t.worker_id = p_worker AND NOT (t.id = ANY(p_skip_ids))
@@ -462,6 +479,9 @@ enum PostgresMigrations {
                             UNION ALL
                             SELECT r.name FROM {schema}.resources r
                             WHERE (r.concurrency_limit IS NOT NULL OR r.rate_limit IS NOT NULL) AND NOT (r.name = ANY(allowed))
+                            UNION ALL
+                            -- A follower's, whose lock another claim holds.
+                            SELECT u FROM unnest(unlocked) AS u
                         ) AS f
                     ), plain AS (
                         SELECT t.id, t.owner, t.priority, t.run_at, t.resources FROM {schema}.tasks t
@@ -541,24 +561,50 @@ enum PostgresMigrations {
                         WHERE (SELECT min(res_room.room) FROM res_room) < (SELECT room FROM queue_room)
                     ), refused AS (
                         SELECT cr.id FROM cand_res cr JOIN res_room rr ON rr.name = cr.name WHERE cr.place > rr.room
+                    ), follower_pick AS (
+                        -- A follower: the first candidate it has room for (on the leader's places, or those
+                        -- with room) that no other claim is taking at this moment (skipped, not waited for:
+                        -- that claim takes it, and a follower that waited would find it gone).
+                        SELECT c.id, c.ord, c.resources FROM cand c JOIN {schema}.tasks t ON t.id = c.id
+                        WHERE p_follow_id IS NOT NULL AND (SELECT room FROM queue_room) > 0
+                          AND c.id NOT IN (SELECT refused.id FROM refused) AND t.state::text = 'available'
+                        ORDER BY c.ord LIMIT 1
+                        FOR UPDATE OF t SKIP LOCKED
                     ), chosen AS (
-                        SELECT c.id, c.ord FROM cand c WHERE c.id NOT IN (SELECT refused.id FROM refused)
-                          -- A follower: the first candidate, on the leader's places only (resources that limit
-                          -- nothing take no place).
-                          AND (p_follow_id IS NULL
-                               OR (c.ord = 1 AND NOT EXISTS (SELECT 1 FROM unnest(c.resources) AS u(name)
-                                                             JOIN res ON res.name = u.name
-                                                             WHERE NOT (u.name = ANY(held)))))
-                        ORDER BY c.ord LIMIT greatest((SELECT room FROM queue_room), 0)
+                        (SELECT c.id, c.ord FROM cand c
+                         WHERE p_follow_id IS NULL AND c.id NOT IN (SELECT refused.id FROM refused)
+                         ORDER BY c.ord LIMIT greatest((SELECT room FROM queue_room), 0))
+                        UNION ALL
+                        -- Never one that uses a resource with a rate limit (whose starts are counted when they
+                        -- happen): the leader's places are freed instead.
+                        SELECT f.id, f.ord FROM follower_pick f
+                        WHERE NOT EXISTS (SELECT 1 FROM unnest(f.resources) AS u(name) JOIN res ON res.name = u.name
+                                          WHERE NOT (u.name = ANY(held)) AND res.rate_limit IS NOT NULL)
                     ), picked AS (
                         SELECT coalesce(array_agg(chosen.id ORDER BY chosen.ord), '{}') AS ids FROM chosen
+                    ), replaced AS (
+                        -- Tasks of this queue whose handlers returned here, their outcomes not written yet, and
+                        -- with no follower: each task this claim takes pairs with one of them, as a follower
+                        -- does, so that every other claim too counts the two as the one place they are.
+                        SELECT t.id, t.attempt, row_number() OVER (ORDER BY t.id) AS n
+                        FROM unnest(p_skip_ids, p_skip_attempts) AS s(id, attempt)
+                        JOIN {schema}.tasks t ON t.id = s.id AND t.attempt = s.attempt
+                        WHERE p_follow_id IS NULL AND t.state = 'running' AND t.queue = p_queue AND t.worker_id = p_worker
+                          AND NOT EXISTS (SELECT 1 FROM {schema}.tasks f
+                                          WHERE f.state = 'running' AND f.follows = t.id AND f.follows_attempt = t.attempt)
+                    ), pairs AS (
+                        SELECT c.id, r.id AS follows, r.attempt AS follows_attempt
+                        FROM (SELECT chosen.id, row_number() OVER (ORDER BY chosen.ord) AS n FROM chosen) AS c
+                        JOIN replaced r ON r.n = c.n
                     ), updated AS (
                         -- By primary key: the state is compared as text, so that the plan does not scan the
                         -- partial claim index (whose predicate a plain comparison would match) instead.
                         UPDATE {schema}.tasks t
                         SET state = 'running', attempt = t.attempt + 1, worker_id = p_worker, attempted_at = stamp,
                             lease_expires_at = stamp + make_interval(secs => p_lease_seconds),
-                            follows = p_follow_id, follows_attempt = p_follow_attempt
+                            follows = coalesce(p_follow_id, (SELECT pairs.follows FROM pairs WHERE pairs.id = t.id)),
+                            follows_attempt = coalesce(p_follow_attempt,
+                                                       (SELECT pairs.follows_attempt FROM pairs WHERE pairs.id = t.id))
                         WHERE t.id = ANY((SELECT picked.ids FROM picked)::bigint[]) AND t.state::text = 'available'
                         RETURNING t.id, t.job_id, t.kind, t.queue, t.owner, t.input::text AS input, t.attempt, t.max_attempts,
                                   t.priority, t.created_at, t.resources, array_position((SELECT picked.ids FROM picked), t.id) AS ord

@@ -269,15 +269,17 @@ struct PostgresQueries: Sendable {
     ///    claims never deadlock: every claim that could spend the same capacity waits here for the
     ///    one before it to commit;
     /// 4. in a new statement, so with a snapshot taken after the locks were granted, counts what
-    ///    holds a place (`flow_running`: running tasks, but this worker's whose handlers returned
-    ///    and those reserved to follow a task that still runs) and what started within each rate
+    ///    holds a place (`flow_running`: running tasks, but this worker's whose handlers returned;
+    ///    a task reserved to follow one that still runs only in resources that one does not use)
+    ///    and what started within each rate
     ///    window, weighs the first `window` waiting tasks in claim order that use no resource
     ///    without room (plain, or round-robin across owners), admits by ``FlowAdmission``'s rules,
     ///    marks them running (only where still available), records their starts under each rate
     ///    limit, and drops starts too old to count. Starts and `attempted_at` are stamped with the
     ///    clock read after the locks, so they follow commit order.
     ///
-    /// With a task to follow, it reserves at most one follower instead, without locks: see
+    /// With a task to follow, it reserves at most one follower instead, without the queue's lock
+    /// (only those of resources the followed task does not use): see
     /// ``QueueDriver/taskClaimLimited(_:)`` and the comment in the function.
     ///
     /// Always one row at least: the claimed tasks in claim order (NULLs when none), each row also

@@ -163,6 +163,17 @@ extension SQLiteDriver {
                 // RETURNING gives rows in the order they were written; hand them over in claim order.
                 let order = Dictionary(uniqueKeysWithValues: admitted.enumerated().map { ($0.element.id, $0.offset) })
                 tasks.sort { order[$0.id, default: 0] < order[$1.id, default: 0] }
+                if params.follows == nil, !params.handlersReturned.isEmpty {
+                    // Each task taken pairs with one whose handler returned here, as a follower does.
+                    let replaced = try await session.rows(
+                        SQLiteQueries.taskReplaced(
+                            queue: params.queue, workerID: params.workerID, returned: params.handlersReturned))
+                    for (task, row) in zip(tasks, replaced) {
+                        let cells = SQLiteCells(row)
+                        let leader = TaskAttempt(id: TaskID(try cells.int64(0)), attempt: try cells.int(1))
+                        try await session.run(SQLiteQueries.taskSetFollows(task.id, follows: leader))
+                    }
+                }
             }
             return TaskClaimLimitedResult(
                 tasks: tasks, heldBack: tasks.count < params.limit && (ordered.count > tasks.count || blocked),

@@ -327,11 +327,18 @@ enum SQLiteQueries {
     /// Whether a running task holds a place: not when its handler returned (`?1`: a JSON array of
     /// `[id, attempt]`; its outcome is being written), nor when it is reserved to follow a task
     /// that still runs (the pair holds one place).
-    private static let stillRunning = """
+    private static let stillRunning = "\(notReturned) AND NOT \(leaderHolds)"
+
+    /// The task's handler has not returned (`?1`: a JSON array of `[id, attempt]`, of worker `?2`).
+    private static let notReturned = """
         NOT (tasks.worker_id = ?2 AND EXISTS (
             SELECT 1 FROM json_each(?1) AS x
             WHERE x.value ->> 0 = tasks.id AND x.value ->> 1 = tasks.attempt))
-        AND NOT EXISTS (
+        """
+
+    /// The task is reserved to follow one that still runs (whose handler has not returned).
+    private static let leaderHolds = """
+        EXISTS (
             SELECT 1 FROM tasks AS p
             WHERE p.id = tasks.follows AND p.attempt = tasks.follows_attempt AND p.state = 'running'
               AND NOT (p.worker_id = ?2 AND EXISTS (
@@ -357,12 +364,17 @@ enum SQLiteQueries {
             [.text(queue)])
     }
 
-    /// Running tasks per resource they use, but those whose handler returned.
+    /// Running tasks per resource they use, but those whose handler returned. A task reserved to
+    /// follow one that still runs holds the places of the resources its leader does not use.
     static func resourceCountStillRunning(workerID: String, returned: [TaskID: Int]) -> SQLiteQuery {
         SQLiteQuery(
             """
             SELECT r.value, count(*) FROM tasks, json_each(tasks.resources) AS r
-            WHERE tasks.state = 'running' AND tasks.resources IS NOT NULL AND \(stillRunning)
+            WHERE tasks.state = 'running' AND tasks.resources IS NOT NULL AND \(notReturned)
+              AND (NOT \(leaderHolds)
+                   OR NOT EXISTS (SELECT 1 FROM tasks AS l, json_each(l.resources) AS lr
+                                  WHERE l.id = tasks.follows AND l.attempt = tasks.follows_attempt
+                                    AND lr.value = r.value))
             GROUP BY r.value
             """,
             [returnedJSON(returned), .text(workerID)])
@@ -470,6 +482,29 @@ enum SQLiteQueries {
                 follows.map { .integer(Int($0.id.rawValue)) } ?? .null, follows.map { .integer($0.attempt) } ?? .null,
             ]
         )
+    }
+
+    /// Tasks of `queue` whose handlers returned in this worker (`?1`), their outcomes not written
+    /// yet, with no follower: a claim pairs the tasks it takes with them, so that other claims
+    /// count each pair as the one place it is.
+    static func taskReplaced(queue: String, workerID: String, returned: [TaskID: Int]) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            SELECT tasks.id, tasks.attempt FROM tasks
+            WHERE tasks.state = 'running' AND tasks.queue = ?3 AND tasks.worker_id = ?2
+              AND EXISTS (SELECT 1 FROM json_each(?1) AS x WHERE x.value ->> 0 = tasks.id AND x.value ->> 1 = tasks.attempt)
+              AND NOT EXISTS (SELECT 1 FROM tasks AS f
+                              WHERE f.state = 'running' AND f.follows = tasks.id AND f.follows_attempt = tasks.attempt)
+            ORDER BY tasks.id
+            """,
+            [returnedJSON(returned), .text(workerID), .text(queue)])
+    }
+
+    /// Pairs a task just claimed with the task whose place it takes.
+    static func taskSetFollows(_ id: TaskID, follows: TaskAttempt) -> SQLiteQuery {
+        SQLiteQuery(
+            "UPDATE tasks SET follows = ?2, follows_attempt = ?3 WHERE id = ?1",
+            [.integer(Int(id.rawValue)), .integer(Int(follows.id.rawValue)), .integer(follows.attempt)])
     }
 
     /// The resources of a running task of this worker, when it still runs under that attempt and

@@ -90,14 +90,21 @@ package protocol QueueDriver: Sendable {
 
     /// Claims up to `limit` tasks of a queue under its flow control, exactly: never beyond a
     /// concurrency or rate limit of the queue or of a resource its tasks use, however many
-    /// workers claim at once; in fair-share order when the queue asks for it.
+    /// workers claim at once; in fair-share order when the queue asks for it. Each task it takes
+    /// in the place of one of `handlersReturned` (same queue, no follower) is paired with it, as a
+    /// follower is, so that other workers' claims too count the two as one place until that
+    /// outcome is written, rather than seeing the limit overrun for that while.
     ///
     /// With `follows`, it reserves instead at most one task to start when that running task's
-    /// handler returns, in its place: the task a claim would take first, and only when it uses no
-    /// limited resource the followed task does not (otherwise the place is left to be freed, and
-    /// that task claimed the usual way), while the queue and those resources are within the
-    /// limits in force, and never under a rate limit. The pair holds one place in every count until the followed
-    /// task's outcome is written, so a freed place passes on with no claim in between.
+    /// handler returns, in its place: the task a claim would take first, while the queue and the
+    /// followed task's resources are within the limits in force, and never under a rate limit.
+    /// A limited resource the followed task does not use it takes only when that resource has
+    /// room, counted as any claim counts it, and never one with a rate limit (otherwise the place
+    /// is left to be freed, and that task claimed the usual way). A task another claim is taking
+    /// at that moment is passed over rather than waited for, and so is, on PostgreSQL, a resource
+    /// whose lock another claim holds. The pair holds one place in
+    /// every count, plus the follower's places in resources the followed task does not use, until
+    /// the followed task's outcome is written, so a freed place passes on with no claim in between.
     func taskClaimLimited(_ params: TaskClaimParams) async throws -> TaskClaimLimitedResult
     /// Inserts the tasks a handler added to its job and writes its completion, in one transaction:
     /// if the attempt no longer holds the task, nothing is written and no task is added.

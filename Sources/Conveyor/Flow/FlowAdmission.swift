@@ -15,7 +15,7 @@
 /// **Admission.** A task starts when the queue has room (its concurrency limit minus the places
 /// held, its rate limit minus its recorded starts in the window) and every limited resource it
 /// uses has room. A running task holds a place; a task reserved to follow a running one shares
-/// that one's place; a task of the claiming worker whose handler has returned holds none. Room for a resource is spent by rank: the k-th task in the window that uses a
+/// that one's place (and holds its own in resources that one does not use); a task of the claiming worker whose handler has returned holds none. Room for a resource is spent by rank: the k-th task in the window that uses a
 /// resource is refused when the resource has fewer than k free places, whether or not the tasks
 /// ahead of it started. For tasks that use one resource this is exact; a task that uses several
 /// may wait one claim longer than strictly needed, never start beyond a limit. (The rule is

@@ -63,29 +63,52 @@ struct FlowHandOverTests {
     }
 
     @Test(
-        "a follower is the first waiting task, and uses no limited resource its leader does not",
+        "a follower is the first waiting task; a limited resource its leader does not use it takes only with room, and holds",
         arguments: TestDriver.allCases)
-    func followerStaysWithinLeadersResources(driver: TestDriver) async throws {
+    func followerTakesResourcePlacesWithRoom(driver: TestDriver) async throws {
         try await driver.withDatabase { client in
             try await client.setQueue(QueueSettings("q", concurrencyLimit: 10))
             try await client.setResource(ResourceSettings("gpu", concurrencyLimit: 1))
-            let plain = try await client.enqueue(NewTask(kind: "k", queue: "q")).taskIDs[0]
+            let plain = try await client.enqueueMany((0..<2).map { _ in NewTask(kind: "k", queue: "q") })
+                .map { $0.taskIDs[0] }
             let gpu = try await client.enqueueMany(
                 (0..<2).map { _ in NewTask(kind: "k", queue: "q", resources: ["gpu"]) }
             ).map { $0.taskIDs[0] }
             let free = try await client.enqueue(NewTask(kind: "k", queue: "q", resources: ["unconfigured"])).taskIDs[0]
-            let leader = try #require(try await Self.claim(client, "q", limit: 1).first)
-            #expect(leader.id == plain)
-            // The first waiting task needs the gpu, which has room but which the leader does not
-            // hold: no follower (the leader's place is freed for it instead).
-            #expect(try await Self.claim(client, "q", follows: leader).isEmpty)
-            let gpuLeader = try #require(try await Self.claim(client, "q", limit: 1).first)
-            #expect(gpuLeader.id == gpu[0])
-            // The gpu is full now, so its tasks are passed over: the leader that holds no gpu is
-            // followed by one that uses an unconfigured resource (which limits nothing)…
-            #expect(try await Self.claim(client, "q", follows: leader).map(\.id) == [free])
-            // …and the gpu task by the next gpu task, in its place.
-            #expect(try await Self.claim(client, "q", follows: gpuLeader).map(\.id) == [gpu[1]])
+            let leaders = try await Self.claim(client, "q", limit: 2)
+            #expect(leaders.map(\.id) == plain)
+            // The first waiting task needs the gpu, which has room: the follower of a leader that
+            // holds no gpu takes the gpu's place, and holds it while it waits…
+            let gpuFollower = try #require(try await Self.claim(client, "q", follows: leaders[0]).first)
+            #expect(gpuFollower.id == gpu[0])
+            // …so the gpu is full for every other claim: its tasks are passed over, by the other
+            // leader's follower, which takes one that uses an unconfigured resource (which limits
+            // nothing), and by another worker's claim…
+            #expect(try await Self.claim(client, "q", follows: leaders[1]).map(\.id) == [free])
+            #expect(try await Self.claim(client, "q", worker: "w2").isEmpty)
+            // …and the gpu task is followed by the next gpu task, in its place.
+            #expect(try await Self.claim(client, "q", follows: gpuFollower).map(\.id) == [gpu[1]])
+        }
+    }
+
+    @Test(
+        "a task claimed in the place of one whose handler returned pairs with it: every claim counts one place",
+        arguments: TestDriver.allCases)
+    func claimPairsWithReturned(driver: TestDriver) async throws {
+        try await driver.withDatabase { client in
+            try await client.setQueue(QueueSettings("q", concurrencyLimit: 2))
+            try await client.enqueueMany((0..<5).map { _ in NewTask(kind: "k", queue: "q") })
+            let leaders = try await Self.claim(client, "q")
+            #expect(leaders.count == 2)
+            // The first one's handler returned, its outcome not written yet: its worker takes its place.
+            #expect(try await Self.claim(client, "q", returned: [leaders[0]]).count == 1)
+            // Every other claim counts the two as one place: full, yet not over the limit (over
+            // it, no follower would be reserved).
+            #expect(try await Self.claim(client, "q", worker: "w2").isEmpty)
+            #expect(try await Self.claim(client, "q", follows: leaders[1]).count == 1)
+            // Once the outcome is written, the new task holds the place alone.
+            try await Self.complete(client, leaders[0])
+            #expect(try await Self.claim(client, "q", worker: "w2").isEmpty)
         }
     }
 

@@ -89,5 +89,11 @@ struct FlowAdmissionTests {
         #expect(plan.admit([apiTask, gpuTask], requested: 1, at: Self.start).isEmpty, "the first needs another place")
         plan.resourceRunning = ["gpu": 3]
         #expect(plan.resourceRoom(at: Self.start)["gpu"] == 0, "over a lowered limit: no follower")
+
+        // A leader that holds no gpu: its follower takes a gpu place when one is free.
+        plan.follows = []
+        #expect(plan.admit([gpuTask], requested: 1, at: Self.start).isEmpty, "the gpu is full")
+        plan.resourceRunning = ["gpu": 1]
+        #expect(plan.admit([gpuTask, Self.task(1)], requested: 1, at: Self.start).map(\.id.rawValue) == [7])
     }
 }
