@@ -296,7 +296,8 @@ extension OpenAPIDocument {
                       "type": "string",
                       "minLength": 1,
                       "maxLength": 200,
-                      "description": "A registered recipe, or the kind of the job's one task; the job's kind with `tasks`."
+                      "description": "A registered recipe, or the kind of the job's one task; the job's kind with `tasks`.",
+                      "pattern": "^[^\\u0000\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029]+$"
                     },
                     "input": {
                       "description": "Any JSON: the one task's input, or the recipe's. Not with `tasks`."
@@ -312,7 +313,8 @@ extension OpenAPIDocument {
                     "queue": {
                       "type": "string",
                       "minLength": 1,
-                      "maxLength": 200
+                      "maxLength": 200,
+                      "pattern": "^[^\\u0000\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029]+$"
                     },
                     "priority": {
                       "type": "integer",
@@ -323,7 +325,7 @@ extension OpenAPIDocument {
                     "run_at": {
                       "type": "string",
                       "format": "date-time",
-                      "description": "Not before this time; default now."
+                      "description": "Not before this time (1970 to 9999); default now."
                     },
                     "max_attempts": {
                       "type": "integer",
@@ -334,6 +336,12 @@ extension OpenAPIDocument {
                       "type": "object",
                       "description": "Kept with the job and shown back."
                     }
+                  },
+                  "not": {
+                    "required": [
+                      "input",
+                      "tasks"
+                    ]
                   }
                 },
                 "CreateTask": {
@@ -347,12 +355,14 @@ extension OpenAPIDocument {
                       "type": "string",
                       "minLength": 1,
                       "maxLength": 200,
-                      "description": "Unique in the job: how other tasks name it in depends_on."
+                      "description": "Unique in the job: how other tasks name it in depends_on.",
+                      "pattern": "^[^\\u0000\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029]+$"
                     },
                     "kind": {
                       "type": "string",
                       "minLength": 1,
-                      "maxLength": 200
+                      "maxLength": 200,
+                      "pattern": "^[^\\u0000\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029]+$"
                     },
                     "input": {
                       "description": "Any JSON."
@@ -360,7 +370,8 @@ extension OpenAPIDocument {
                     "queue": {
                       "type": "string",
                       "minLength": 1,
-                      "maxLength": 200
+                      "maxLength": 200,
+                      "pattern": "^[^\\u0000\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029]+$"
                     },
                     "priority": {
                       "type": "integer",
@@ -381,7 +392,8 @@ extension OpenAPIDocument {
                       "items": {
                         "type": "string",
                         "minLength": 1,
-                        "maxLength": 200
+                        "maxLength": 200,
+                        "pattern": "^[^\\u0000\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029]+$"
                       },
                       "description": "Names of tasks of the job that must complete first."
                     }
