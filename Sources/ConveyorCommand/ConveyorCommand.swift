@@ -20,8 +20,10 @@ struct ConveyorCommand: AsyncParsableCommand {
             EnqueueCommand.self,
             JobsCommand.self,
             MigrateCommand.self,
+            ServeCommand.self,
             StatsCommand.self,
             TasksCommand.self,
+            TokensCommand.self,
             WorkCommand.self,
         ]
     )

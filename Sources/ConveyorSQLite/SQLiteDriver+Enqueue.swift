@@ -31,14 +31,20 @@ extension SQLiteDriver {
                 if let first = existing.first {
                     let jobID = try SQLiteCells(first).int64(0)
                     let taskIDs = try existing.compactMap { try SQLiteCells($0).optionalInt64(1).map { TaskID($0) } }
-                    return (JobInsertResult(jobID: JobID(jobID), taskIDs: taskIDs, existing: true), nil)
+                    let fingerprint = try SQLiteCells(first).optionalString(2)
+                    return (
+                        JobInsertResult(
+                            jobID: JobID(jobID), taskIDs: taskIDs, existing: true, requestFingerprint: fingerprint),
+                        nil
+                    )
                 }
             }
             let jobID = try await Self.allocateJobID(in: session)
             try await session.run(
                 SQLiteQueries.jobInsert(
                     id: jobID, owner: params.owner, kind: params.kind, idempotencyKey: params.idempotencyKey,
-                    taskCount: params.tasks.count, now: Date()
+                    fingerprint: params.requestFingerprint, metadata: params.metadata, taskCount: params.tasks.count,
+                    now: Date()
                 )
             )
             let inserted = try await Self.insertTasks(params.tasks, owner: params.owner, jobID: jobID, in: session)

@@ -150,6 +150,27 @@ enum SQLiteMigrations {
                 "CREATE INDEX artifacts_job ON artifacts (job_id)",
             ]
         ),
+        // Version 4 belongs to flow control.
+        Migration(
+            version: 5,
+            name: "access tokens, request fingerprints",
+            statements: [
+                // Only the SHA-256 of a token is stored: a leaked file leaks no token.
+                """
+                CREATE TABLE tokens (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    owner TEXT NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('owner', 'admin')),
+                    sha256 TEXT NOT NULL UNIQUE,
+                    label TEXT,
+                    created_at REAL NOT NULL,
+                    revoked_at REAL
+                ) STRICT
+                """,
+                "ALTER TABLE jobs ADD COLUMN request_sha256 TEXT",
+                "ALTER TABLE jobs ADD COLUMN metadata TEXT",
+            ]
+        ),
         Migration(
             version: 6,
             name: "job event log",

@@ -149,7 +149,7 @@ enum SQLiteQueries {
     static func jobFindByIdempotencyKey(owner: String, key: String) -> SQLiteQuery {
         SQLiteQuery(
             """
-            SELECT j.id, t.id FROM jobs j LEFT JOIN tasks t ON t.job_id = j.id
+            SELECT j.id, t.id, j.request_sha256 FROM jobs j LEFT JOIN tasks t ON t.job_id = j.id
             WHERE j.owner = ?1 AND j.idempotency_key = ?2
             ORDER BY t.id
             """,
@@ -172,16 +172,18 @@ enum SQLiteQueries {
     )
 
     static func jobInsert(
-        id: Int64, owner: String, kind: String, idempotencyKey: String?, taskCount: Int, now: Date
+        id: Int64, owner: String, kind: String, idempotencyKey: String?, fingerprint: String?, metadata: String?,
+        taskCount: Int, now: Date
     ) -> SQLiteQuery {
         SQLiteQuery(
             """
-            INSERT INTO jobs (id, owner, kind, idempotency_key, task_count, created_at)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            INSERT INTO jobs (id, owner, kind, idempotency_key, task_count, created_at, request_sha256, metadata)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, json(?8))
             """,
             [
                 .integer(Int(id)), .text(owner), .text(kind), idempotencyKey.map { .text($0) } ?? .null,
-                .integer(taskCount), now.sqlite,
+                .integer(taskCount), now.sqlite, fingerprint.map { .text($0) } ?? .null,
+                metadata.map { .text($0) } ?? .null,
             ]
         )
     }
@@ -696,8 +698,84 @@ enum SQLiteQueries {
     }
 
     static func jobGetRow(_ id: Int64) -> SQLiteQuery {
-        SQLiteQuery("SELECT owner, kind, idempotency_key, created_at FROM jobs WHERE id = ?1", [.integer(Int(id))])
+        SQLiteQuery(
+            "SELECT owner, kind, idempotency_key, created_at, metadata FROM jobs WHERE id = ?1", [.integer(Int(id))])
     }
+
+    /// A page of job heads, newest first: single-task jobs (`job_id IS NULL`) and jobs with a row,
+    /// merged by id; then, per job, its tasks' states, the progress its running tasks reported and
+    /// its last finish time.
+    static func jobList(owner: String?, kind: String?, before: Int64, limit: Int) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            WITH page AS (
+                SELECT id, owner, kind, created_at FROM (
+                    SELECT * FROM (
+                        SELECT t.id, t.owner, t.kind, t.created_at FROM tasks t
+                        WHERE t.job_id IS NULL AND t.id < ?1 AND (?2 IS NULL OR t.owner = ?2)
+                          AND (?3 IS NULL OR t.kind = ?3)
+                        ORDER BY t.id DESC LIMIT ?4)
+                    UNION ALL
+                    SELECT * FROM (
+                        SELECT j.id, j.owner, j.kind, j.created_at FROM jobs j
+                        WHERE j.id < ?1 AND (?2 IS NULL OR j.owner = ?2) AND (?3 IS NULL OR j.kind = ?3)
+                        ORDER BY j.id DESC LIMIT ?4)
+                )
+                ORDER BY id DESC LIMIT ?4
+            )
+            SELECT page.id, page.owner, page.kind, page.created_at,
+                   (SELECT json_group_array(t.state) FROM tasks t
+                    WHERE t.job_id = page.id OR (t.id = page.id AND t.job_id IS NULL)),
+                   (SELECT coalesce(sum(t.progress), 0) FROM tasks t
+                    WHERE (t.job_id = page.id OR (t.id = page.id AND t.job_id IS NULL)) AND t.state = 'running'),
+                   (SELECT max(t.finished_at) FROM tasks t
+                    WHERE t.job_id = page.id OR (t.id = page.id AND t.job_id IS NULL))
+            FROM page
+            ORDER BY page.id DESC
+            """,
+            [
+                .integer(Int(before)), owner.map { .text($0) } ?? .null, kind.map { .text($0) } ?? .null,
+                .integer(limit),
+            ]
+        )
+    }
+
+    // MARK: Tokens
+
+    static func tokenInsert(owner: String, role: String, sha256: String, label: String?, now: Date) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            INSERT INTO tokens (owner, role, sha256, label, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+            RETURNING id, owner, role, label, created_at, revoked_at
+            """,
+            [.text(owner), .text(role), .text(sha256), label.map { .text($0) } ?? .null, now.sqlite]
+        )
+    }
+
+    static func tokenFindActive(sha256: String) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            SELECT id, owner, role, label, created_at, revoked_at FROM tokens
+            WHERE sha256 = ?1 AND revoked_at IS NULL
+            """,
+            [.text(sha256)]
+        )
+    }
+
+    static func tokenRevoke(id: Int64?, sha256: String?, now: Date) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            UPDATE tokens SET revoked_at = ?3
+            WHERE (id = ?1 OR sha256 = ?2) AND revoked_at IS NULL
+            RETURNING id
+            """,
+            [id.map { .integer(Int($0)) } ?? .null, sha256.map { .text($0) } ?? .null, now.sqlite]
+        )
+    }
+
+    static let tokenList = SQLiteQuery(
+        "SELECT id, owner, role, label, created_at, revoked_at FROM tokens ORDER BY id"
+    )
 
     static func workerUnregister(_ id: String) -> SQLiteQuery {
         SQLiteQuery("DELETE FROM workers WHERE id = ?1", [.text(id)])
@@ -729,6 +807,8 @@ enum SQLiteQueries {
             SELECT queue, 'expired', count(*) FROM tasks
             WHERE state = 'running' AND lease_expires_at < ?2
             GROUP BY queue
+            UNION ALL
+            SELECT queue, 'dead', count(*) FROM tasks WHERE state = 'discarded' GROUP BY queue
             """,
             [since.sqlite, now.sqlite]
         )

@@ -100,11 +100,18 @@ public struct JobEventFeed: AsyncSequence, Sendable {
             ending = job.state == .completed || job.state == .failed || job.state == .cancelled
         }
 
+        /// Until the notifier signals the job or, at the latest, the poll interval has passed.
         private func wait(since generation: Int) async {
-            if let notifier = feed.notifier {
-                await notifier.wait(for: feed.jobID, since: generation)
-            } else {
+            guard let notifier = feed.notifier else {
                 try? await Task.sleep(for: feed.pollInterval)
+                return
+            }
+            let jobID = feed.jobID
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await notifier.wait(for: jobID, since: generation) }
+                group.addTask { try? await Task.sleep(for: notifier.pollInterval) }
+                await group.next()
+                group.cancelAll()
             }
         }
     }
@@ -116,7 +123,8 @@ extension ConveyorClient {
     ///
     /// - Parameters:
     ///   - after: the ``JobEvent/sequence`` of the last event already seen (0: from the start).
-    ///   - notifier: wakes the feed as soon as its job changes; without one it looks every `pollInterval`.
+    ///   - notifier: wakes the feed as soon as its job changes (and it looks every
+    ///     ``JobEventNotifier/pollInterval`` anyway); without one it looks every `pollInterval`.
     public func jobEvents(
         _ id: JobID, after: Int = 0, notifier: JobEventNotifier? = nil, pollInterval: Duration = .milliseconds(250)
     ) -> JobEventFeed {

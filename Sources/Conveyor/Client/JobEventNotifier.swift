@@ -5,9 +5,10 @@ import Synchronization
 /// Wakes the readers of job feeds (``ConveyorClient/jobEvents(_:after:notifier:)``) when their job
 /// has new events: one database listener per process, however many readers.
 ///
-/// Run it in the service group of a process that serves many feeds (the HTTP service does). It
-/// also wakes every reader each `pollInterval` (default 1 s), so a feed keeps moving when a
-/// notification is lost or the database cannot notify (SQLite across processes).
+/// Run it in the service group of a process that serves many feeds (the HTTP service does). A
+/// reader also looks again each `pollInterval` (default 1 s) without a notification, so a feed
+/// keeps moving when one is lost, when the database cannot notify (SQLite across processes), or
+/// when the notifier is not running.
 public final class JobEventNotifier: Service, Sendable {
     private struct Waiter {
         var job: JobID
@@ -24,7 +25,8 @@ public final class JobEventNotifier: Service, Sendable {
 
     private static let recentLimit = 1024
     private let client: ConveyorClient
-    private let pollInterval: Duration
+    /// How long a reader waits for a notification before it looks again anyway.
+    public let pollInterval: Duration
     private let logger: Logger
     private let state = Mutex(State())
 
@@ -36,20 +38,8 @@ public final class JobEventNotifier: Service, Sendable {
 
     /// Listens until graceful shutdown or cancellation; a lost database connection is retried.
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.listen() }
-                group.addTask {
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: self.pollInterval)
-                        self.signal(nil)
-                    }
-                }
-                await group.next()
-                group.cancelAll()
-            }
-        }
-        wakeEveryone()
+        await cancelWhenGracefulShutdown { await self.listen() }
+        signal(nil)
     }
 
     private func listen() async {
@@ -61,7 +51,7 @@ public final class JobEventNotifier: Service, Sendable {
                     case .changed(let job): self.signal(job)
                     }
                 }
-                // The database cannot notify: the periodic wake-up is all there is.
+                // The database cannot notify: readers poll.
                 try await Task.sleep(for: .seconds(365 * 86_400))
             } catch is CancellationError {
                 return
@@ -76,7 +66,7 @@ public final class JobEventNotifier: Service, Sendable {
     package var generation: Int { state.withLock { $0.generation } }
 
     /// Returns once the job may have new events since `generation` (at once if a signal came in
-    /// between), at the latest at the next periodic wake-up, or when the calling task is cancelled.
+    /// between), or when the calling task is cancelled.
     package func wait(for job: JobID, since generation: Int) async {
         let id = state.withLock { state in
             defer { state.nextWaiter += 1 }
@@ -110,6 +100,4 @@ public final class JobEventNotifier: Service, Sendable {
         }
         for waiter in woken { waiter.continuation.resume() }
     }
-
-    private func wakeEveryone() { signal(nil) }
 }

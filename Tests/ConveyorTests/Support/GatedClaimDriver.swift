@@ -59,6 +59,14 @@ final class GatedClaimDriver: QueueDriver {
     func leaderAttemptElect(_ p: LeaderElectParams) async throws -> Bool { try await base.leaderAttemptElect(p) }
     func leaderResign(_ p: LeaderResignParams) async throws { try await base.leaderResign(p) }
     func statsQueues(_ p: StatsQueuesParams) async throws -> [QueueStats] { try await base.statsQueues(p) }
+    func jobList(_ p: JobListParams) async throws -> [JobSummary] { try await base.jobList(p) }
+    func withOwnerScope<T: Sendable>(
+        _ owner: String, _ body: @Sendable (any QueueDriver) async throws -> T
+    ) async throws -> T { try await base.withOwnerScope(owner, body) }
+    func tokenInsert(_ p: TokenInsertParams) async throws -> AccessToken { try await base.tokenInsert(p) }
+    func tokenFindActive(sha256: String) async throws -> AccessToken? { try await base.tokenFindActive(sha256: sha256) }
+    func tokenRevoke(_ p: TokenRevokeParams) async throws -> Bool { try await base.tokenRevoke(p) }
+    func tokenList() async throws -> [AccessToken] { try await base.tokenList() }
     func taskCompleteWithTasks(_ p: TaskCompleteWithTasksParams) async throws -> TaskFanOutOutcome {
         try await base.taskCompleteWithTasks(p)
     }
