@@ -45,14 +45,16 @@ struct JobEventTests {
             progress: event.task.progress, error: event.task.lastError, job: event.jobState)
     }
 
-    static func enqueueChain(_ client: ConveyorClient, queue: String = "events") async throws -> EnqueuedJob {
+    static func enqueueChain(
+        _ client: ConveyorClient, queue: String = "events", owner: String = ""
+    ) async throws -> EnqueuedJob {
         try await client.enqueueJob(
             kind: "chain",
             tasks: [
                 NewTask(kind: "k", queue: queue, name: "a"),
                 NewTask(kind: "k", queue: queue, name: "b", dependsOn: ["a"]),
                 NewTask(kind: "k", queue: queue, name: "c", dependsOn: ["b"]),
-            ])
+            ], owner: owner)
     }
 
     /// Runs the chain through the driver, one step at a time: a progress report, a failed attempt
