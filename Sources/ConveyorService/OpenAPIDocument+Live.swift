@@ -95,17 +95,45 @@ extension OpenAPIDocument {
                     }
                   }
                 },
-                "/v1/artifacts/{key}": {
+                "/v1/artifacts/{owner}/{job}/{task}/{name}": {
                   "get": {
                     "operationId": "downloadArtifact",
                     "summary": "An artifact's bytes, through a signed URL from listJobArtifacts.",
-                    "description": "`key` is the artifact's storage key (`owner/job/task/name`, several path segments). No bearer token: the signature is the proof. An expired or altered URL is 403.",
+                    "description": "The path is the artifact's storage key. No bearer token: the signature is the proof. An expired or altered URL is 403.",
                     "security": [],
                     "parameters": [
                       {
-                        "name": "key",
+                        "name": "owner",
                         "in": "path",
                         "required": true,
+                        "description": "The job's owner, percent-encoded.",
+                        "schema": {
+                          "type": "string"
+                        }
+                      },
+                      {
+                        "name": "job",
+                        "in": "path",
+                        "required": true,
+                        "description": "The job's id.",
+                        "schema": {
+                          "type": "string"
+                        }
+                      },
+                      {
+                        "name": "task",
+                        "in": "path",
+                        "required": true,
+                        "description": "The task's id.",
+                        "schema": {
+                          "type": "string"
+                        }
+                      },
+                      {
+                        "name": "name",
+                        "in": "path",
+                        "required": true,
+                        "description": "The artifact's name, percent-encoded.",
                         "schema": {
                           "type": "string"
                         }
