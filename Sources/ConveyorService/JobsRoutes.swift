@@ -93,7 +93,7 @@ struct JobsRoutes {
         let (job, replayed) = try await state.client.driver.withOwnerScope(owner) { driver -> (JobSnapshot?, Bool) in
             let id: JobID
             var replayed = false
-            if tasks.count == 1, key == nil, metadata == nil, tasks[0].kind == create.kind {
+            if tasks.count == 1, key == nil, metadata == nil, tasks[0].kind == create.kind, tasks[0].name == nil {
                 // The common case: a one-task job is its task, one row.
                 let ids = try await driver.taskInsertMany(.init(owner: owner, tasks: inserts))
                 id = JobID(ids[0].rawValue)
