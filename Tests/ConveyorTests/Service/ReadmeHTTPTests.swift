@@ -26,7 +26,7 @@ struct ReadmeHTTPTests {
     @Test("create a job with curl, watch it with curl -N …/events, download its artifact")
     func walkthroughRunsAsWritten() async throws {
         let script = try Self.walkthrough()
-        #expect(script.contains("curl -N"))
+        #expect(script.contains("curl -sN"))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("conveyor-readme-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -76,7 +76,9 @@ struct ReadmeHTTPTests {
     }
 
     /// Runs `script` with `bash -euo pipefail` in `directory`; output in files, so a long one never blocks.
-    static func bash(_ script: String, in directory: URL) async throws -> (
+    static func bash(
+        _ script: String, in directory: URL
+    ) async throws -> (
         status: Int32, output: String, errors: String
     ) {
         let process = Process()
@@ -85,8 +87,8 @@ struct ReadmeHTTPTests {
         process.currentDirectoryURL = directory
         let out = directory.appendingPathComponent("walkthrough.out")
         let err = directory.appendingPathComponent("walkthrough.err")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         process.standardInput = FileHandle.nullDevice
