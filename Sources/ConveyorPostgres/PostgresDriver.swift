@@ -149,6 +149,10 @@ public struct PostgresDriver: QueueDriver {
     /// The highest migration version this build knows.
     public static var latestMigration: Int { PostgresMigrations.all.map(\.version).max() ?? 0 }
 
+    /// Every migration version this build knows, in order; numbers may skip (a version another
+    /// line of work holds).
+    public static var migrationVersions: [Int] { PostgresMigrations.all.map(\.version).sorted() }
+
     // MARK: Enqueue
 
     package func taskInsertMany(_ params: TaskInsertManyParams) async throws -> [TaskID] {

@@ -150,6 +150,10 @@ public final class SQLiteDriver: QueueDriver, Service {
 
     /// The highest migration version this build knows.
     public static var latestMigration: Int { SQLiteMigrations.all.map(\.version).max() ?? 0 }
+
+    /// Every migration version this build knows, in order; numbers may skip (a version another
+    /// line of work holds).
+    public static var migrationVersions: [Int] { SQLiteMigrations.all.map(\.version).sorted() }
 }
 
 extension ConveyorClient {

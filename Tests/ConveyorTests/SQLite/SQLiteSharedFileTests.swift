@@ -60,7 +60,7 @@ struct SQLiteSharedFileTests {
             try await group.waitForAll()
         }
         for driver in drivers {
-            #expect(try await driver.appliedMigrations() == Array(1...SQLiteDriver.latestMigration))
+            #expect(try await driver.appliedMigrations() == SQLiteDriver.migrationVersions)
             await driver.close()
         }
     }

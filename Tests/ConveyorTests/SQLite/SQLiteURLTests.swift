@@ -48,7 +48,7 @@ struct SQLiteURLTests {
         let client = ConveyorClient(driver)
         try await client.migrate()
         #expect(FileManager.default.fileExists(atPath: path))
-        #expect(try await driver.appliedMigrations() == Array(1...SQLiteDriver.latestMigration))
+        #expect(try await driver.appliedMigrations() == SQLiteDriver.migrationVersions)
         await driver.close()
     }
 
