@@ -194,9 +194,11 @@ struct JobEventTests {
                 ])
             #expect(events.last?.jobState == .queued)
             try await client.cancelJob(job.jobID)
-
-            let all = try await client.driver.jobEventList(.init(jobID: job.jobID, offset: 0, limit: 100))
-            #expect(all.count == 12)
+            // Read through the feed, which waits until the rows are stable (on PostgreSQL, until
+            // every transaction older than the cancellation's has ended).
+            let cancelledAgain = try await Self.collect(client.jobEvents(job.jobID, after: 9))
+            #expect(cancelledAgain.map(\.task.state) == [.cancelled, .cancelled, .cancelled])
+            #expect(cancelledAgain.map(\.sequence) == [10, 11, 12])
             let pruned = try await client.driver.taskPrune(
                 .init(
                     completedBefore: Date().addingTimeInterval(60), failedBefore: Date().addingTimeInterval(60),
