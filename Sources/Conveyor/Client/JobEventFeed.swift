@@ -38,6 +38,8 @@ public struct JobEventFeed: AsyncSequence, Sendable {
         /// Set for a plain task's job, which keeps no log: the last state reported.
         var plain: TaskChange?? = nil
         var plainSequence = 0
+        /// Reads in a row that found nothing new: the wait before the next one grows with it.
+        var emptyReads = 0
 
         static let pageSize = 500
 
@@ -62,7 +64,12 @@ public struct JobEventFeed: AsyncSequence, Sendable {
                 } else {
                     try await readLog()
                 }
-                if pending.isEmpty && !ending { await wait(since: generation) }
+                if pending.isEmpty && !ending {
+                    await wait(since: generation)
+                    emptyReads += 1
+                } else {
+                    emptyReads = 0
+                }
             }
         }
 
@@ -107,9 +114,14 @@ public struct JobEventFeed: AsyncSequence, Sendable {
                 return
             }
             let jobID = feed.jobID
+            // A notification can come before its rows are readable (on PostgreSQL, while an older
+            // transaction is still open): after reads that found nothing, look again soon, then
+            // less and less often, up to the poll interval.
+            let backoff = Duration.milliseconds(20) * (1 << Swift.min(emptyReads, 10))
+            let timeout = emptyReads == 0 ? notifier.pollInterval : Swift.min(notifier.pollInterval, backoff)
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await notifier.wait(for: jobID, since: generation) }
-                group.addTask { try? await Task.sleep(for: notifier.pollInterval) }
+                group.addTask { try? await Task.sleep(for: timeout) }
                 await group.next()
                 group.cancelAll()
             }
