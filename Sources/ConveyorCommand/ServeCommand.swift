@@ -34,13 +34,18 @@ struct ServeCommand: AsyncParsableCommand {
         let opened = try await database.open(logger: logger, maximumConnections: 20)
         let migrate = migrate
         var configuration = service.configuration()
-        configuration.readinessCheck = { try await opened.requireMigrated() }
+        let client = opened.client
+        configuration.readinessCheck = {
+            try await opened.requireMigrated()
+            try await ConveyorService.checkOwnerScope(client: client)
+        }
         let app = ConveyorService.buildApplication(client: opened.client, configuration: configuration, logger: logger)
         let address = "http://\(configuration.host):\(configuration.port)"
         let prepared = PreparedService(
             prepare: {
                 if migrate { try await opened.client.migrate() }
                 try await opened.requireMigrated()
+                try await ConveyorService.checkOwnerScope(client: opened.client)
                 logger.info(
                     "serving",
                     metadata: [
