@@ -38,7 +38,11 @@ struct ServeCommand: AsyncParsableCommand {
         let opened = try await database.open(logger: logger, maximumConnections: 20)
         let migrate = migrate
         var configuration = service.configuration()
-        configuration.readinessCheck = { try await opened.requireMigrated() }
+        let client = opened.client
+        configuration.readinessCheck = {
+            try await opened.requireMigrated()
+            try await ConveyorService.checkOwnerScope(client: client)
+        }
         configuration.artifactSigner = signer
         configuration.artifactStore = store
         let app = ConveyorService.buildApplication(client: opened.client, configuration: configuration, logger: logger)
@@ -47,6 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
             prepare: {
                 if migrate { try await opened.client.migrate() }
                 try await opened.requireMigrated()
+                try await ConveyorService.checkOwnerScope(client: opened.client)
                 logger.info(
                     "serving",
                     metadata: [

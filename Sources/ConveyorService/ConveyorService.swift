@@ -30,6 +30,20 @@ public enum ConveyorService {
         )
     }
 
+    /// Checks that the database lets the service enter an owner's scope (on PostgreSQL: that the
+    /// connecting user may take the `{schema}_api` role), so a deployment that lacks the grant
+    /// fails at start with what to do, rather than answering 500 to every owner's request.
+    public static func checkOwnerScope(client: ConveyorClient) async throws {
+        do {
+            try await client.driver.withOwnerScope("") { _ in }
+        } catch let error as ConveyorError {
+            throw ConveyorError(
+                .invalidConfiguration,
+                "the database user cannot enter an owner's scope (\(error.message)): the user that runs 'conveyor serve' must be a member of the role <schema>_api, which 'conveyor migrate' grants to the user that migrates; e.g. GRANT conveyor_api TO app_user",
+                underlying: error)
+        }
+    }
+
     /// The router with every route group; tests drive it in-process.
     public static func buildRouter(state: ServiceState) -> Router<ServiceRequestContext> {
         let router = Router(context: ServiceRequestContext.self)

@@ -1,4 +1,5 @@
 import Conveyor
+import ConveyorService
 import ConveyorTesting
 import Foundation
 import PostgresNIO
@@ -71,6 +72,36 @@ struct RowLevelSecurityTests {
                     .decodeAll(Int64.self).first
             }
             #expect(count == 0)
+        }
+    }
+
+    @Test("a database user that may not take the scoped role is refused at start with what to grant")
+    func ownerScopeNeedsTheRole() async throws {
+        try await PostgresFixture.withSchema { _, driver in
+            // A login role of the throwaway test server, left there like the server's other roles.
+            let user = "app_" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
+            let schema = driver.schema
+            for statement in [
+                "CREATE ROLE \(user) LOGIN", "GRANT USAGE ON SCHEMA \(schema) TO \(user)",
+                "GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA \(schema) TO \(user)",
+            ] {
+                try await driver.run(PostgresQuery(unsafeSQL: statement))
+            }
+            let url = try PostgresFixture.url().replacingOccurrences(of: "://postgres@", with: "://\(user)@")
+            let postgres = PostgresClient(
+                configuration: try PostgresURL(url).clientConfiguration(maximumConnections: 2))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await postgres.run() }
+                defer { group.cancelAll() }
+                let client = ConveyorClient(try PostgresDriver(client: postgres, schema: schema, logger: .test()))
+                let refused = await #expect(throws: ConveyorError.self) {
+                    try await ConveyorService.checkOwnerScope(client: client)
+                }
+                #expect(refused?.code == .invalidConfiguration)
+                #expect(refused?.message.contains("GRANT") == true)
+                try await driver.run(PostgresQuery(unsafeSQL: "GRANT \(schema)_api TO \(user)"))
+                try await ConveyorService.checkOwnerScope(client: client)
+            }
         }
     }
 }
