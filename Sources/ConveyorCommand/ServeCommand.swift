@@ -18,6 +18,8 @@ struct ServeCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var service: ServiceOptions
+    @OptionGroup var signing: SigningKeyOptions
+    @OptionGroup var artifactOptions: ArtifactOptions
 
     @Flag(help: "Apply pending migrations before starting.")
     var migrate = false
@@ -31,6 +33,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.logger("conveyor.serve", defaultLevel: .info)
+        let signer = try signing.requiredSigner()
+        let store = try artifactOptions.store()
         let opened = try await database.open(logger: logger, maximumConnections: 20)
         let migrate = migrate
         var configuration = service.configuration()
@@ -39,6 +43,8 @@ struct ServeCommand: AsyncParsableCommand {
             try await opened.requireMigrated()
             try await ConveyorService.checkOwnerScope(client: client)
         }
+        configuration.artifactSigner = signer
+        configuration.artifactStore = store
         let app = ConveyorService.buildApplication(client: opened.client, configuration: configuration, logger: logger)
         let address = "http://\(configuration.host):\(configuration.port)"
         let prepared = PreparedService(

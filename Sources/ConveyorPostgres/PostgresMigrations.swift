@@ -271,5 +271,57 @@ enum PostgresMigrations {
                 "CREATE POLICY unscoped ON {schema}.artifacts USING (current_user <> '{schema}_api')",
             ]
         ),
+        Migration(
+            version: 6,
+            name: "job event log",
+            statements: [
+                // The feed of `GET /v1/jobs/{id}/events`: one row per change of a task's state,
+                // attempt or progress, for tasks of jobs that have a job row (job_id <> id): a plain
+                // single-task job records nothing. Rows are read in (xid, id) order and only once
+                // their transaction is older than every running one, so a row never appears before
+                // one already read: a reader resumes at a row count and misses nothing.
+                """
+                CREATE TABLE {schema}.job_events (
+                    job_id bigint NOT NULL,
+                    xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+                    id bigint GENERATED ALWAYS AS IDENTITY,
+                    task_id bigint NOT NULL,
+                    name text,
+                    state text NOT NULL,
+                    attempt smallint NOT NULL,
+                    progress smallint,
+                    progress_message text,
+                    error text,
+                    at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (job_id, xid, id)
+                )
+                """,
+                // Every path that changes a task (claim, completion, progress, rescue, promotion,
+                // cancellation, redrive, dependents) records it in its own transaction; inserts are
+                // recorded by the insert statements themselves. The WHEN clause keeps plain tasks
+                // and lease extensions out: they never enter the function.
+                """
+                CREATE FUNCTION {schema}.task_changed() RETURNS trigger LANGUAGE plpgsql AS $fn$
+                BEGIN
+                    INSERT INTO {schema}.job_events
+                        (job_id, task_id, name, state, attempt, progress, progress_message, error)
+                    VALUES (NEW.job_id, NEW.id, NEW.name, NEW.state::text, NEW.attempt, NEW.progress,
+                            NEW.progress_message, NEW.errors -> -1 ->> 'error');
+                    PERFORM pg_notify('{schema}_job_events', NEW.job_id::text);
+                    RETURN NULL;
+                END
+                $fn$
+                """,
+                """
+                CREATE TRIGGER tasks_changed AFTER UPDATE OF state, attempt, progress, progress_message
+                ON {schema}.tasks
+                FOR EACH ROW
+                WHEN (NEW.job_id <> NEW.id AND (OLD.state IS DISTINCT FROM NEW.state
+                      OR OLD.attempt IS DISTINCT FROM NEW.attempt OR OLD.progress IS DISTINCT FROM NEW.progress
+                      OR OLD.progress_message IS DISTINCT FROM NEW.progress_message))
+                EXECUTE FUNCTION {schema}.task_changed()
+                """,
+            ]
+        ),
     ]
 }

@@ -10,6 +10,8 @@ struct PostgresQueries: Sendable {
     let schema: String
     /// The NOTIFY channel that tells workers a queue has new work; the payload is the queue name.
     var workChannel: String { "\(schema)_work" }
+    /// The NOTIFY channel that tells feed readers a job has new events; the payload is the job id.
+    var jobEventsChannel: String { "\(schema)_job_events" }
 
     /// Stands for "now" in arrays of run times, which cannot hold NULL.
     static let now = Date(timeIntervalSince1970: 0)
@@ -116,7 +118,10 @@ struct PostgresQueries: Sendable {
                    priority, input::jsonb, max_attempts, max_attempts, greatest(run_at, now()), NULLIF(name, ''),
                    blockers
             FROM input
-            RETURNING id, queue, state
+            RETURNING id, job_id, name, queue, state
+        ), events AS (
+            INSERT INTO \(unescaped: schema).job_events (job_id, task_id, name, state, attempt)
+            SELECT job_id, id, name, state::text, 0 FROM inserted ORDER BY id
         ), dependencies AS (
             INSERT INTO \(unescaped: schema).task_dependencies (task_id, depends_on)
             SELECT a.id, b.id
@@ -250,7 +255,10 @@ struct PostgresQueries: Sendable {
                    priority, input::jsonb, max_attempts, max_attempts, greatest(run_at, now()), NULLIF(name, ''),
                    blockers
             FROM input
-            RETURNING id, queue, state
+            RETURNING id, job_id, name, queue, state
+        ), events AS (
+            INSERT INTO \(unescaped: schema).job_events (job_id, task_id, name, state, attempt)
+            SELECT job_id, id, name, state::text, 0 FROM inserted ORDER BY id
         ), new_dependencies AS (
             INSERT INTO \(unescaped: schema).task_dependencies (task_id, depends_on)
             SELECT a.id, b.id
@@ -491,6 +499,15 @@ struct PostgresQueries: Sendable {
                   SELECT 1 FROM \(unescaped: schema).tasks t
                   WHERE t.job_id = j.id AND t.job_id <> t.id AND t.id NOT IN (SELECT id FROM deleted))
             RETURNING j.id
+        ), events_deleted AS (
+            -- A job's log goes with its last task, never in part: positions in it must not shift.
+            DELETE FROM \(unescaped: schema).job_events e
+            WHERE e.job_id IN (
+                SELECT d.job_id FROM deleted d
+                WHERE d.job_id <> d.id
+                  AND NOT EXISTS (
+                      SELECT 1 FROM \(unescaped: schema).tasks t
+                      WHERE t.job_id = d.job_id AND t.job_id <> t.id AND t.id NOT IN (SELECT id FROM deleted)))
         )
         SELECT (SELECT count(*) FROM deleted), (SELECT count(*) FROM jobs_deleted),
                (SELECT count(*) FROM dependencies_deleted) + (SELECT count(*) FROM dependents_deleted)
@@ -530,6 +547,18 @@ struct PostgresQueries: Sendable {
         LEFT JOIN \(unescaped: schema).jobs j ON j.id = \(id)
         WHERE (job_id = \(id) AND job_id <> tasks.id) OR (tasks.id = \(id) AND job_id = tasks.id)
         ORDER BY tasks.id
+        """
+    }
+
+    /// The job's log in (xid, id) order, only rows of transactions older than every running one:
+    /// any row still to come sorts after them, so the position of a row read never changes.
+    func jobEventList(jobID: Int64, offset: Int, limit: Int) -> PostgresQuery {
+        """
+        SELECT task_id, name, state, attempt, progress, progress_message, error, at
+        FROM \(unescaped: schema).job_events
+        WHERE job_id = \(jobID) AND xid < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY xid, id
+        OFFSET \(offset) LIMIT \(limit)
         """
     }
 

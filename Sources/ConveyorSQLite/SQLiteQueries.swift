@@ -209,7 +209,7 @@ enum SQLiteQueries {
                 LIMIT ?5
             )
             RETURNING id, coalesce(job_id, id), kind, queue, owner, input, attempt, max_attempts, priority,
-                      created_at, run_at
+                      created_at, run_at, job_id IS NOT NULL
             """,
             [
                 .text(workerID), now.sqlite, now.addingTimeInterval(leaseSeconds).sqlite, .text(queue),
@@ -304,7 +304,7 @@ enum SQLiteQueries {
                              WHEN run_at > ?2 THEN 'scheduled'
                              ELSE 'available' END
             WHERE state = 'blocked' AND id IN (SELECT task_id FROM counts)
-            RETURNING queue, state
+            RETURNING queue, state, id
             """,
             [.text(jsonArray(completed)), now.sqlite]
         )
@@ -333,6 +333,7 @@ enum SQLiteQueries {
                 errors = json_insert(errors, '$[#]', json_object(
                     'attempt', attempt, 'at', ?2, 'error', (SELECT reason FROM reasons WHERE reasons.id = tasks.id)))
             WHERE state = 'blocked' AND id IN (SELECT id FROM reasons)
+            RETURNING id
             """,
             [.text(jsonArray(failed)), now.sqlite]
         )
@@ -452,7 +453,7 @@ enum SQLiteQueries {
                 progress_message = NULL,
                 redriven_at = ?2
             WHERE id IN (SELECT value FROM json_each(?1)) AND state IN ('discarded', 'cancelled')
-            RETURNING queue, state
+            RETURNING queue, state, id
             """,
             [.text(jsonArray(ids)), now.sqlite]
         )
@@ -552,7 +553,7 @@ enum SQLiteQueries {
                 ORDER BY run_at
                 LIMIT ?2
             )
-            RETURNING queue
+            RETURNING queue, id, job_id IS NOT NULL
             """,
             [now.sqlite, .integer(limit)]
         )
@@ -621,7 +622,7 @@ enum SQLiteQueries {
             """
             UPDATE tasks SET progress = ?1, progress_message = ?2
             WHERE id = ?3 AND attempt = ?4 AND state = 'running'
-            RETURNING id
+            RETURNING id, job_id IS NOT NULL
             """,
             [.integer(percent), message.map { .text($0) } ?? .null, .integer(Int(id)), .integer(attempt)]
         )
@@ -629,6 +630,51 @@ enum SQLiteQueries {
 
     static func leaderResign(name: String, leaderID: String) -> SQLiteQuery {
         SQLiteQuery("DELETE FROM leader WHERE name = ?1 AND leader_id = ?2", [.text(name), .text(leaderID)])
+    }
+
+    // MARK: Job events
+
+    /// Records the current row of each listed task that belongs to a job (job_id set) in the job
+    /// event log, in id order; returns the jobs whose log grew. Run in the transaction of the change.
+    static func jobEventRecord(_ taskIDs: [Int64], now: Date) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            INSERT INTO job_events (job_id, task_id, name, state, attempt, progress, progress_message, error, at)
+            SELECT job_id, id, name, state, attempt, progress, progress_message,
+                   json_extract(errors, '$[#-1].error'), ?2
+            FROM tasks
+            WHERE id IN (SELECT value FROM json_each(?1)) AND job_id IS NOT NULL
+            ORDER BY id
+            RETURNING job_id
+            """,
+            [.text(jsonArray(taskIDs)), now.sqlite]
+        )
+    }
+
+    static func jobEventList(jobID: Int64, offset: Int, limit: Int) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            SELECT task_id, name, state, attempt, progress, progress_message, error, at
+            FROM job_events WHERE job_id = ?1
+            ORDER BY id
+            LIMIT ?3 OFFSET ?2
+            """,
+            [.integer(Int(jobID)), .integer(offset), .integer(limit)]
+        )
+    }
+
+    /// Deletes the logs of the listed jobs that no longer have any task: a log goes whole, never
+    /// in part, so positions in it never shift.
+    static func taskPruneJobEvents(_ jobIDs: [Int64]) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            DELETE FROM job_events
+            WHERE job_id IN (
+                SELECT value FROM json_each(?1)
+                WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = value))
+            """,
+            [.text(jsonArray(jobIDs))]
+        )
     }
 
     // MARK: Reads

@@ -24,6 +24,7 @@ public enum ConveyorService {
         return Application(
             router: buildRouter(state: state),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            services: [state.jobEventNotifier],
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )
@@ -55,12 +56,14 @@ public enum ConveyorService {
 
         // `/v1` without a bearer token: only for routes that carry their own proof (signed URLs).
         let v1 = router.group("v1")
-        _ = v1
+        ArtifactsRoutes(state: state).registerDownloads(on: v1)
 
         // `/v1` behind a bearer token: one line per route group.
         let authenticated = router.group("v1").add(middleware: BearerTokenMiddleware(tokens: state.tokens))
         JobsRoutes(state: state).register(on: authenticated)
         StatsRoutes(state: state).register(on: authenticated)
+        EventsRoutes(state: state).register(on: authenticated)
+        ArtifactsRoutes(state: state).register(on: authenticated)
         return router
     }
 }

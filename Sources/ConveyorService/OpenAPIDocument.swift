@@ -13,6 +13,7 @@ enum OpenAPIDocument {
         health,
         jobs,
         stats,
+        live,
     ]
 
     /// The whole document as JSON bytes, merged once.

@@ -1,3 +1,5 @@
+public import Conveyor
+public import ConveyorArtifacts
 import Foundation
 
 /// How the HTTP service behaves; every default is the documented one.
@@ -21,6 +23,21 @@ public struct ServiceConfiguration: Sendable {
     public var recipes: JobRecipes
     /// Checks the database is reachable and migrated, for `/readyz`; nil checks reachability only.
     public var readinessCheck: (@Sendable () async throws -> Void)?
+    /// Where task handlers write artifacts: `GET /v1/jobs/{id}/artifacts` asks it for download
+    /// URLs (an S3 store presigns its own) and `/v1/artifacts/…` serves its bytes. Nil: artifacts
+    /// are listed without URLs the service can serve.
+    public var artifactStore: (any ArtifactStore)?
+    /// Signs and checks `/v1/artifacts/…` URLs for a store without URLs of its own (the
+    /// filesystem store); `conveyor serve` requires a key, `conveyor dev` generates one.
+    public var artifactSigner: ArtifactURLSigner?
+    /// How long an artifact download URL stays valid (default 1 hour).
+    public var artifactURLLifetime: Duration = .seconds(3600)
+    /// Put before the service's own artifact URLs (`https://api.example.com`), so clients get
+    /// absolute URLs; nil gives paths (`/v1/artifacts/…`) to resolve against the API's address.
+    public var publicOrigin: String?
+    /// How long a live feed (`/v1/jobs/{id}/events`) waits for a database notification before it
+    /// looks for new events anyway (default 1 s).
+    public var eventPollInterval: Duration = .seconds(1)
 
     public init(
         host: String = "127.0.0.1",

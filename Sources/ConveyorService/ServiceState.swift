@@ -1,4 +1,5 @@
 public import Conveyor
+import ConveyorArtifacts
 public import Logging
 
 /// What every route group shares: the client, the configuration, the token checker and the
@@ -9,6 +10,9 @@ public struct ServiceState: Sendable {
     public let tokens: AccessTokens
     public let logger: Logger
     let createLimiter: RateLimiter
+    /// Wakes the live feeds of `/v1/jobs/{id}/events`; runs with the application.
+    public let jobEventNotifier: JobEventNotifier
+    var artifactSigner: ArtifactURLSigner? { configuration.artifactSigner }
 
     public init(client: ConveyorClient, configuration: ServiceConfiguration, logger: Logger) {
         self.client = client
@@ -17,5 +21,7 @@ public struct ServiceState: Sendable {
         self.logger = logger
         self.createLimiter = RateLimiter(
             ratePerSecond: configuration.createRatePerSecond, burst: configuration.createBurst)
+        self.jobEventNotifier = JobEventNotifier(
+            client: client, pollInterval: configuration.eventPollInterval, logger: logger)
     }
 }

@@ -85,6 +85,19 @@ package protocol QueueDriver: Sendable {
     /// The artifacts of a job, by task then name.
     func artifactList(_ jobID: JobID) async throws -> [ArtifactRecord]
 
+    /// A job's event log from `offset` on, in commit order, at most `limit` rows: every change of
+    /// state, attempt or progress of the tasks of a job that has a job row (made by `jobInsert`).
+    ///
+    /// Rows come back only once no earlier row can still appear, so a position once read never
+    /// changes: a reader resumes at the count of rows it has seen and misses nothing. Plain
+    /// single-task jobs (`taskInsertMany`) record nothing, so the hot path of a plain queue pays nothing.
+    func jobEventList(_ params: JobEventListParams) async throws -> [JobEventRecord]
+
+    /// Calls `onSignal` with `.listening` once notifications flow, then with `.changed(job)` after a
+    /// commit that added events to the job's log, until cancelled. Returns at once when the
+    /// database cannot notify; readers then rely on polling.
+    func listenForJobEvents(_ onSignal: @escaping @Sendable (JobEventSignal) -> Void) async throws
+
     /// Lists jobs newest first (by id), with their task states; see ``JobListParams``.
     func jobList(_ params: JobListParams) async throws -> [JobSummary]
 

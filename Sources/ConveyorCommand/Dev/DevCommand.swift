@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Conveyor
+import ConveyorArtifacts
 import ConveyorBuiltins
 import ConveyorDemo
 import ConveyorService
@@ -25,6 +26,7 @@ struct DevCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var artifactOptions: ArtifactOptions
     @OptionGroup var service: ServiceOptions
+    @OptionGroup var signing: SigningKeyOptions
 
     @Flag(inversion: .prefixedNo, help: "Serve the HTTP API (on --host and --port) with a development token.")
     var serve = true
@@ -72,7 +74,13 @@ struct DevCommand: AsyncParsableCommand {
             )
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = opened.services.map { .init(service: $0) }
             services.append(.init(service: worker))
-            if serve { services.append(.init(service: api(opened, logger: logger))) }
+            if serve {
+                services.append(
+                    .init(
+                        service: api(
+                            opened, signer: try signing.signerOrGenerated(), store: configuration.artifactStore,
+                            logger: logger)))
+            }
             services.append(.init(service: monitor, successTerminationBehavior: .gracefullyShutdownGroup))
             var groupConfiguration = ServiceGroupConfiguration(
                 services: services,
@@ -93,9 +101,13 @@ struct DevCommand: AsyncParsableCommand {
 
     /// The HTTP service, with an admin token issued for this session and printed with the address
     /// once the server listens.
-    private func api(_ opened: OpenedDatabase, logger: Logger) -> some Service {
+    private func api(
+        _ opened: OpenedDatabase, signer: ArtifactURLSigner, store: (any ArtifactStore)?, logger: Logger
+    ) -> some Service {
         var configuration = service.configuration()
         configuration.readinessCheck = { try await opened.requireMigrated() }
+        configuration.artifactSigner = signer
+        configuration.artifactStore = store
         let host = configuration.host
         let client = opened.client
         return ConveyorService.buildApplication(

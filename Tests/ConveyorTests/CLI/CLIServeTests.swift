@@ -32,7 +32,11 @@ struct CLIServeTests {
             #expect(!listed.stdout.contains(token))
 
             let port = try await freeLoopbackPort()
-            let server = try CLIProcess(["serve", "--port", "\(port)"] + database.arguments)
+            let artifacts = FileManager.default.temporaryDirectory.appendingPathComponent("conveyor-serve-\(UUID())")
+            defer { try? FileManager.default.removeItem(at: artifacts) }
+            let server = try CLIProcess(
+                ["serve", "--port", "\(port)", "--artifacts", artifacts.path] + database.arguments,
+                environment: ["CONVEYOR_SIGNING_KEY": "cli-serve-test-signing-key-0123456789"])
             defer { server.killIfRunning() }
             let base = "http://127.0.0.1:\(port)"
             try await waitUntil("the service is ready") { (try? await Self.get("\(base)/readyz").status) == .ok }
@@ -76,6 +80,17 @@ struct CLIServeTests {
             let port = try await CLIProcess.run(["serve", "--port", "70000"] + database.arguments)
             #expect(!port.succeeded)
             #expect(port.stderr.contains("--port"), "\(port)")
+            // Artifact URLs cannot be signed without a key: serve refuses to start, saying how to give one.
+            let unsigned = try await CLIProcess.run(["serve", "--port", "0"] + database.arguments)
+            #expect(!unsigned.succeeded)
+            #expect(unsigned.stderrLines.count == 1, "\(unsigned)")
+            #expect(unsigned.stderr.contains("--signing-key"), "\(unsigned)")
+            #expect(unsigned.stderr.contains("CONVEYOR_SIGNING_KEY"), "\(unsigned)")
+            let short = try await CLIProcess.run(
+                ["serve", "--port", "0", "--signing-key", "too-short"] + database.arguments)
+            #expect(!short.succeeded)
+            #expect(short.stderrLines.count == 1, "\(short)")
+            #expect(short.stderr.contains("at least 32"), "\(short)")
         }
     }
 

@@ -36,6 +36,10 @@ final class GatedClaimDriver: QueueDriver {
     }
 
     func migrate() async throws { try await base.migrate() }
+    func jobEventList(_ p: JobEventListParams) async throws -> [JobEventRecord] { try await base.jobEventList(p) }
+    func listenForJobEvents(_ onSignal: @escaping @Sendable (JobEventSignal) -> Void) async throws {
+        try await base.listenForJobEvents(onSignal)
+    }
     func taskInsertMany(_ p: TaskInsertManyParams) async throws -> [TaskID] { try await base.taskInsertMany(p) }
     func jobInsert(_ p: JobInsertParams) async throws -> JobInsertResult { try await base.jobInsert(p) }
     func taskCompleteMany(_ p: TaskCompleteManyParams) async throws -> [TaskID] { try await base.taskCompleteMany(p) }
