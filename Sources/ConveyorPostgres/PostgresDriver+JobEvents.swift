@@ -24,6 +24,12 @@ extension PostgresDriver {
         return records
     }
 
+    package func jobEventCount(_ jobID: JobID) async throws -> Int {
+        let rows = try await run(queries.jobEventCount(jobID: jobID.rawValue))
+        for count in try rows.decodeAll(Int64.self) { return Int(count) }
+        return 0
+    }
+
     /// LISTENs on the schema's job-events channel, whose payload is the job id.
     package func listenForJobEvents(_ onSignal: @escaping @Sendable (JobEventSignal) -> Void) async throws {
         do {

@@ -562,6 +562,11 @@ struct PostgresQueries: Sendable {
         """
     }
 
+    /// Every committed row of a job's log, those not yet returned by ``jobEventList`` included.
+    func jobEventCount(jobID: Int64) -> PostgresQuery {
+        "SELECT count(*) FROM \(unescaped: schema).job_events WHERE job_id = \(jobID)"
+    }
+
     /// A page of job heads, newest first: single-task jobs (their task, `job_id = id`) and jobs
     /// with a row, merged by id; then, per job, its tasks' states, the progress its running tasks
     /// reported and its last finish time.

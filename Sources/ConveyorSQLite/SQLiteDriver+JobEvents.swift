@@ -23,6 +23,13 @@ extension SQLiteDriver {
         }
     }
 
+    package func jobEventCount(_ jobID: JobID) async throws -> Int {
+        let rows = try await file.read { session in
+            try await session.rows(SQLiteQueries.jobEventCount(jobID: jobID.rawValue))
+        }
+        return try rows.first.map { try SQLiteCells($0).int(0) } ?? 0
+    }
+
     /// Announces the changes of every `SQLiteDriver` of this process on this file, until
     /// cancelled. Changes made by other processes are found by the readers' polling.
     package func listenForJobEvents(_ onSignal: @escaping @Sendable (JobEventSignal) -> Void) async throws {

@@ -651,6 +651,10 @@ enum SQLiteQueries {
         )
     }
 
+    static func jobEventCount(jobID: Int64) -> SQLiteQuery {
+        SQLiteQuery("SELECT count(*) FROM job_events WHERE job_id = ?1", [.integer(Int(jobID))])
+    }
+
     static func jobEventList(jobID: Int64, offset: Int, limit: Int) -> SQLiteQuery {
         SQLiteQuery(
             """

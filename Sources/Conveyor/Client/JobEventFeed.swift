@@ -83,7 +83,11 @@ public struct JobEventFeed: AsyncSequence, Sendable {
                 }
                 if records.count < Self.pageSize { break }
             }
-            ending = fold.isFinal
+            // A final state read from the log may be followed by rows not readable yet (a redrive
+            // whose transaction is younger than one still open): end only when none are left.
+            if fold.isFinal {
+                ending = try await feed.client.driver.jobEventCount(feed.jobID) == fold.seen
+            }
         }
 
         private mutating func readPlain(last: TaskChange?) async throws {

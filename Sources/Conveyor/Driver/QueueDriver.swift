@@ -93,6 +93,10 @@ package protocol QueueDriver: Sendable {
     /// single-task jobs (`taskInsertMany`) record nothing, so the hot path of a plain queue pays nothing.
     func jobEventList(_ params: JobEventListParams) async throws -> [JobEventRecord]
 
+    /// How many rows a job's event log holds once committed, including those ``jobEventList(_:)``
+    /// does not return yet: a reader that has seen fewer must wait for them before it may end.
+    func jobEventCount(_ jobID: JobID) async throws -> Int
+
     /// Calls `onSignal` with `.listening` once notifications flow, then with `.changed(job)` after a
     /// commit that added events to the job's log, until cancelled. Returns at once when the
     /// database cannot notify; readers then rely on polling.

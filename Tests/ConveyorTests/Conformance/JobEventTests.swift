@@ -199,12 +199,14 @@ struct JobEventTests {
             let cancelledAgain = try await Self.collect(client.jobEvents(job.jobID, after: 9))
             #expect(cancelledAgain.map(\.task.state) == [.cancelled, .cancelled, .cancelled])
             #expect(cancelledAgain.map(\.sequence) == [10, 11, 12])
+            #expect(try await client.driver.jobEventCount(job.jobID) == 12)
             let pruned = try await client.driver.taskPrune(
                 .init(
                     completedBefore: Date().addingTimeInterval(60), failedBefore: Date().addingTimeInterval(60),
                     limit: 100))
             #expect(pruned == 3)
             #expect(try await client.driver.jobEventList(.init(jobID: job.jobID, offset: 0, limit: 100)).isEmpty)
+            #expect(try await client.driver.jobEventCount(job.jobID) == 0)
         }
     }
 }

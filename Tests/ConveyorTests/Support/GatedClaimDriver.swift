@@ -37,6 +37,7 @@ final class GatedClaimDriver: QueueDriver {
 
     func migrate() async throws { try await base.migrate() }
     func jobEventList(_ p: JobEventListParams) async throws -> [JobEventRecord] { try await base.jobEventList(p) }
+    func jobEventCount(_ jobID: JobID) async throws -> Int { try await base.jobEventCount(jobID) }
     func listenForJobEvents(_ onSignal: @escaping @Sendable (JobEventSignal) -> Void) async throws {
         try await base.listenForJobEvents(onSignal)
     }
