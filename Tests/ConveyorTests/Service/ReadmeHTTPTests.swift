@@ -1,3 +1,4 @@
+import ConveyorTesting
 import Foundation
 import Testing
 
@@ -65,13 +66,8 @@ struct ReadmeHTTPTests {
     }
 
     private func waitUntilLine(in process: CLIProcess, _ found: (String) -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(90)
-        while !found(process.stdoutSoFar) {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("conveyor dev printed no API address: \(process.stdoutSoFar)")
-                throw CancellationError()
-            }
-            try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil("conveyor dev prints its API address", timeout: .seconds(90), every: .milliseconds(50)) {
+            found(process.stdoutSoFar)
         }
     }
 
