@@ -22,8 +22,10 @@ struct ConveyorCommand: AsyncParsableCommand {
             MigrateCommand.self,
             QueuesCommand.self,
             ResourcesCommand.self,
+            ServeCommand.self,
             StatsCommand.self,
             TasksCommand.self,
+            TokensCommand.self,
             WorkCommand.self,
         ]
     )

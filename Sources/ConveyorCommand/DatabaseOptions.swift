@@ -89,8 +89,10 @@ struct DatabaseOptions: ParsableArguments {
             services: [driver],
             location: "SQLite database \(url.path)",
             migrationStatus: {
-                MigrationStatus(
-                    current: try await driver.appliedMigrations().last, latest: SQLiteDriver.latestMigration)
+                let applied = try await driver.appliedMigrations()
+                return MigrationStatus(
+                    current: applied.last, latest: SQLiteDriver.latestMigration,
+                    missing: Self.missing(SQLiteDriver.migrationVersions, from: applied))
             }
         )
     }
@@ -117,10 +119,18 @@ struct DatabaseOptions: ParsableArguments {
             services: [postgres],
             location: "schema '\(schema)' at \(url)",
             migrationStatus: {
-                MigrationStatus(
-                    current: try await driver.appliedMigrations().last, latest: PostgresDriver.latestMigration)
+                let applied = try await driver.appliedMigrations()
+                return MigrationStatus(
+                    current: applied.last, latest: PostgresDriver.latestMigration,
+                    missing: Self.missing(PostgresDriver.migrationVersions, from: applied))
             }
         )
+    }
+
+    /// The versions this build knows that the database lacks.
+    private static func missing(_ known: [Int], from applied: [Int]) -> [Int] {
+        let done = Set(applied)
+        return known.filter { !done.contains($0) }
     }
 
     private static func environment(_ name: String) -> String? {

@@ -39,6 +39,13 @@ struct OpenedDatabase: Sendable {
                 "\(location) is at version \(current) but this conveyor needs \(status.latest): run 'conveyor migrate'"
             )
         }
+        guard status.missing.isEmpty else {
+            let versions = status.missing.map(String.init).joined(separator: ", ")
+            throw ConveyorError(
+                .invalidConfiguration,
+                "\(location) lacks migration \(versions) of this conveyor: run 'conveyor migrate'"
+            )
+        }
     }
 }
 
@@ -48,4 +55,7 @@ struct MigrationStatus: Sendable, Hashable {
     var current: Int?
     /// The highest version this build can apply.
     var latest: Int
+    /// Versions this build knows that are not applied, such as one numbered below the current
+    /// version that arrived with a later build.
+    var missing: [Int] = []
 }

@@ -149,8 +149,8 @@ public struct PostgresDriver: QueueDriver {
     /// The highest migration version this build knows.
     public static var latestMigration: Int { PostgresMigrations.all.map(\.version).max() ?? 0 }
 
-    /// Every migration version this build knows, in order (numbers may skip: a version can belong
-    /// to work merged later).
+    /// Every migration version this build knows, in order; numbers may skip (a version another
+    /// line of work holds).
     public static var migrationVersions: [Int] { PostgresMigrations.all.map(\.version).sorted() }
 
     // MARK: Enqueue
@@ -167,6 +167,7 @@ public struct PostgresDriver: QueueDriver {
         let rows = try await run(
             queries.jobInsert(
                 owner: params.owner, kind: params.kind, idempotencyKey: params.idempotencyKey,
+                fingerprint: params.requestFingerprint, metadata: params.metadata,
                 tasks: TaskInsertColumns(params.tasks)
             )
         )
@@ -179,8 +180,10 @@ public struct PostgresDriver: QueueDriver {
             throw ConveyorError(.databaseFailure, "the job was not inserted")
         }
         let existing = try await run(queries.jobFindByIdempotencyKey(owner: params.owner, key: key))
-        for (jobID, taskIDs) in try existing.decodeAll((Int64, [Int64]).self) {
-            return JobInsertResult(jobID: JobID(jobID), taskIDs: taskIDs.map { TaskID($0) }, existing: true)
+        for (jobID, taskIDs, fingerprint) in try existing.decodeAll((Int64, [Int64], String?).self) {
+            return JobInsertResult(
+                jobID: JobID(jobID), taskIDs: taskIDs.map { TaskID($0) }, existing: true,
+                requestFingerprint: fingerprint)
         }
         throw ConveyorError(.databaseFailure, "the job with idempotency key '\(key)' vanished while it was read")
     }
@@ -311,11 +314,13 @@ public struct PostgresDriver: QueueDriver {
         let cells = first.makeRandomAccess()
         let jobColumn = Self.taskColumnCount
         if let owner = try cells[jobColumn].decode(String?.self) {
-            return JobSnapshot(
+            var job = JobSnapshot(
                 id: id, owner: owner, kind: try cells[jobColumn + 1].decode(String.self),
                 idempotencyKey: try cells[jobColumn + 2].decode(String?.self),
                 createdAt: try cells[jobColumn + 3].decode(Date.self), tasks: tasks
             )
+            job.metadata = try cells[jobColumn + 4].decode(String?.self)
+            return job
         }
         // A job without a jobs row is a single task's job (possibly grown by fan-out): it is that task's.
         guard let head = tasks.first(where: { $0.id.rawValue == id.rawValue }) else { return nil }

@@ -646,5 +646,125 @@ enum PostgresMigrations {
                 """,
             ]
         ),
+        Migration(
+            version: 5,
+            name: "access tokens, request fingerprints, owner row-level security",
+            statements: [
+                // Only the SHA-256 of a token is stored: a leaked table leaks no token.
+                """
+                CREATE TABLE {schema}.tokens (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    owner text NOT NULL,
+                    role text NOT NULL CHECK (role IN ('owner', 'admin')),
+                    sha256 text NOT NULL UNIQUE,
+                    label text,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    revoked_at timestamptz
+                )
+                """,
+                // What an idempotent create sent, so a second request under the same key with
+                // another body can be told apart from a retry.
+                "ALTER TABLE {schema}.jobs ADD COLUMN request_sha256 text, ADD COLUMN metadata jsonb",
+                // Row-level security, the second wall behind the HTTP service's own owner checks.
+                // The service runs an owner's requests under the role {schema}_api, with the owner
+                // set per transaction (set_config(..., true), so it holds behind a transaction-mode
+                // pooler); that role sees only rows whose owner is the one set, and none when none
+                // is set. Workers and the migrating role own the tables, and table owners bypass
+                // row-level security: the hot path gains no predicate.
+                """
+                DO $do$ BEGIN
+                    CREATE ROLE {schema}_api NOLOGIN;
+                EXCEPTION WHEN duplicate_object THEN NULL;
+                END $do$
+                """,
+                "GRANT {schema}_api TO CURRENT_USER",
+                "GRANT USAGE ON SCHEMA {schema} TO {schema}_api",
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {schema}_api",
+                "GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {schema} TO {schema}_api",
+                // Tables and sequences later migrations add are reachable the same way.
+                """
+                ALTER DEFAULT PRIVILEGES IN SCHEMA {schema}
+                    GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {schema}_api
+                """,
+                "ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {schema}_api",
+                // Tokens are read before any owner is known, never under the scoped role.
+                "REVOKE ALL ON {schema}.tokens FROM {schema}_api",
+                "ALTER TABLE {schema}.tasks ENABLE ROW LEVEL SECURITY",
+                "ALTER TABLE {schema}.jobs ENABLE ROW LEVEL SECURITY",
+                "ALTER TABLE {schema}.artifacts ENABLE ROW LEVEL SECURITY",
+                """
+                CREATE POLICY owner_scope ON {schema}.tasks TO {schema}_api
+                    USING (owner = current_setting('conveyor.owner', true))
+                    WITH CHECK (owner = current_setting('conveyor.owner', true))
+                """,
+                """
+                CREATE POLICY owner_scope ON {schema}.jobs TO {schema}_api
+                    USING (owner = current_setting('conveyor.owner', true))
+                    WITH CHECK (owner = current_setting('conveyor.owner', true))
+                """,
+                """
+                CREATE POLICY owner_scope ON {schema}.artifacts TO {schema}_api
+                    USING (owner = current_setting('conveyor.owner', true))
+                    WITH CHECK (owner = current_setting('conveyor.owner', true))
+                """,
+                // A role that is neither the tables' owner nor the scoped role (workers connecting
+                // as an application role with grants) sees every row, as before.
+                "CREATE POLICY unscoped ON {schema}.tasks USING (current_user <> '{schema}_api')",
+                "CREATE POLICY unscoped ON {schema}.jobs USING (current_user <> '{schema}_api')",
+                "CREATE POLICY unscoped ON {schema}.artifacts USING (current_user <> '{schema}_api')",
+            ]
+        ),
+        Migration(
+            version: 6,
+            name: "job event log",
+            statements: [
+                // The feed of `GET /v1/jobs/{id}/events`: one row per change of a task's state,
+                // attempt or progress, for tasks of jobs that have a job row (job_id <> id): a plain
+                // single-task job records nothing. Rows are read in (xid, id) order and only once
+                // their transaction is older than every running one, so a row never appears before
+                // one already read: a reader resumes at a row count and misses nothing.
+                """
+                CREATE TABLE {schema}.job_events (
+                    job_id bigint NOT NULL,
+                    xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+                    id bigint GENERATED ALWAYS AS IDENTITY,
+                    task_id bigint NOT NULL,
+                    name text,
+                    state text NOT NULL,
+                    attempt smallint NOT NULL,
+                    progress smallint,
+                    progress_message text,
+                    error text,
+                    at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (job_id, xid, id)
+                )
+                """,
+                // Every path that changes a task (claim, completion, progress, rescue, promotion,
+                // cancellation, redrive, dependents) records it in its own transaction; inserts are
+                // recorded by the insert statements themselves. The WHEN clause keeps plain tasks
+                // and lease extensions out: they never enter the function.
+                """
+                CREATE FUNCTION {schema}.task_changed() RETURNS trigger LANGUAGE plpgsql AS $fn$
+                BEGIN
+                    INSERT INTO {schema}.job_events
+                        (job_id, task_id, name, state, attempt, progress, progress_message, error)
+                    VALUES (NEW.job_id, NEW.id, NEW.name, NEW.state::text, NEW.attempt, NEW.progress,
+                            NEW.progress_message, NEW.errors -> -1 ->> 'error');
+                    PERFORM pg_notify('{schema}_job_events', NEW.job_id::text);
+                    RETURN NULL;
+                END
+                $fn$
+                """,
+                """
+                CREATE TRIGGER tasks_changed AFTER UPDATE OF state, attempt, progress, progress_message
+                ON {schema}.tasks
+                FOR EACH ROW
+                WHEN (NEW.job_id <> NEW.id AND (OLD.state IS DISTINCT FROM NEW.state
+                      OR OLD.attempt IS DISTINCT FROM NEW.attempt OR OLD.progress IS DISTINCT FROM NEW.progress
+                      OR OLD.progress_message IS DISTINCT FROM NEW.progress_message))
+                EXECUTE FUNCTION {schema}.task_changed()
+                """,
+            ]
+        ),
     ]
 }

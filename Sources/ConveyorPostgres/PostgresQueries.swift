@@ -10,6 +10,8 @@ struct PostgresQueries: Sendable {
     let schema: String
     /// The NOTIFY channel that tells workers a queue has new work; the payload is the queue name.
     var workChannel: String { "\(schema)_work" }
+    /// The NOTIFY channel that tells feed readers a job has new events; the payload is the job id.
+    var jobEventsChannel: String { "\(schema)_job_events" }
 
     /// Stands for "now" in arrays of run times, which cannot hold NULL.
     static let now = Date(timeIntervalSince1970: 0)
@@ -90,11 +92,16 @@ struct PostgresQueries: Sendable {
 
     /// The job row, its tasks and their dependencies in one statement. A task with dependencies
     /// starts `blocked`, counting them in `blockers`.
-    func jobInsert(owner: String, kind: String, idempotencyKey: String?, tasks: TaskInsertColumns) -> PostgresQuery {
+    func jobInsert(
+        owner: String, kind: String, idempotencyKey: String?, fingerprint: String?, metadata: String?,
+        tasks: TaskInsertColumns
+    ) -> PostgresQuery {
         """
         WITH job AS (
-            INSERT INTO \(unescaped: schema).jobs (id, owner, kind, idempotency_key, task_count)
-            VALUES (nextval('\(unescaped: schema).ids'), \(owner), \(kind), \(idempotencyKey), \(tasks.count))
+            INSERT INTO \(unescaped: schema).jobs
+                (id, owner, kind, idempotency_key, task_count, request_sha256, metadata)
+            VALUES (nextval('\(unescaped: schema).ids'), \(owner), \(kind), \(idempotencyKey), \(tasks.count),
+                    \(fingerprint), \(metadata)::jsonb)
             ON CONFLICT (owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING id
         ), input AS (
@@ -113,7 +120,10 @@ struct PostgresQueries: Sendable {
                    priority, input::jsonb, max_attempts, max_attempts, greatest(run_at, now()), NULLIF(name, ''),
                    blockers, coalesce(string_to_array(nullif(resources, ''), ','), '{}')
             FROM input
-            RETURNING id, queue, state
+            RETURNING id, job_id, name, queue, state
+        ), events AS (
+            INSERT INTO \(unescaped: schema).job_events (job_id, task_id, name, state, attempt)
+            SELECT job_id, id, name, state::text, 0 FROM inserted ORDER BY id
         ), dependencies AS (
             INSERT INTO \(unescaped: schema).task_dependencies (task_id, depends_on)
             SELECT a.id, b.id
@@ -131,7 +141,8 @@ struct PostgresQueries: Sendable {
 
     func jobFindByIdempotencyKey(owner: String, key: String) -> PostgresQuery {
         """
-        SELECT j.id, array(SELECT t.id FROM \(unescaped: schema).tasks t WHERE t.job_id = j.id AND t.job_id <> t.id ORDER BY t.id)
+        SELECT j.id, array(SELECT t.id FROM \(unescaped: schema).tasks t WHERE t.job_id = j.id AND t.job_id <> t.id ORDER BY t.id),
+               j.request_sha256
         FROM \(unescaped: schema).jobs j WHERE j.owner = \(owner) AND j.idempotency_key = \(key)
         """
     }
@@ -386,7 +397,10 @@ struct PostgresQueries: Sendable {
                    priority, input::jsonb, max_attempts, max_attempts, greatest(run_at, now()), NULLIF(name, ''),
                    blockers, coalesce(string_to_array(nullif(resources, ''), ','), '{}')
             FROM input
-            RETURNING id, queue, state
+            RETURNING id, job_id, name, queue, state
+        ), events AS (
+            INSERT INTO \(unescaped: schema).job_events (job_id, task_id, name, state, attempt)
+            SELECT job_id, id, name, state::text, 0 FROM inserted ORDER BY id
         ), new_dependencies AS (
             INSERT INTO \(unescaped: schema).task_dependencies (task_id, depends_on)
             SELECT a.id, b.id
@@ -627,6 +641,15 @@ struct PostgresQueries: Sendable {
                   SELECT 1 FROM \(unescaped: schema).tasks t
                   WHERE t.job_id = j.id AND t.job_id <> t.id AND t.id NOT IN (SELECT id FROM deleted))
             RETURNING j.id
+        ), events_deleted AS (
+            -- A job's log goes with its last task, never in part: positions in it must not shift.
+            DELETE FROM \(unescaped: schema).job_events e
+            WHERE e.job_id IN (
+                SELECT d.job_id FROM deleted d
+                WHERE d.job_id <> d.id
+                  AND NOT EXISTS (
+                      SELECT 1 FROM \(unescaped: schema).tasks t
+                      WHERE t.job_id = d.job_id AND t.job_id <> t.id AND t.id NOT IN (SELECT id FROM deleted)))
         )
         SELECT (SELECT count(*) FROM deleted), (SELECT count(*) FROM jobs_deleted),
                (SELECT count(*) FROM dependencies_deleted) + (SELECT count(*) FROM dependents_deleted)
@@ -661,12 +684,95 @@ struct PostgresQueries: Sendable {
     /// has none): one statement, so the job and its tasks come from one snapshot.
     func jobGet(_ id: Int64) -> PostgresQuery {
         """
-        SELECT \(unescaped: taskColumns), j.owner, j.kind, j.idempotency_key, j.created_at
+        SELECT \(unescaped: taskColumns), j.owner, j.kind, j.idempotency_key, j.created_at, j.metadata::text
         FROM \(unescaped: schema).tasks
         LEFT JOIN \(unescaped: schema).jobs j ON j.id = \(id)
         WHERE (job_id = \(id) AND job_id <> tasks.id) OR (tasks.id = \(id) AND job_id = tasks.id)
         ORDER BY tasks.id
         """
+    }
+
+    /// The job's log in (xid, id) order, only rows of transactions older than every running one:
+    /// any row still to come sorts after them, so the position of a row read never changes.
+    func jobEventList(jobID: Int64, offset: Int, limit: Int) -> PostgresQuery {
+        """
+        SELECT task_id, name, state, attempt, progress, progress_message, error, at
+        FROM \(unescaped: schema).job_events
+        WHERE job_id = \(jobID) AND xid < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY xid, id
+        OFFSET \(offset) LIMIT \(limit)
+        """
+    }
+
+    /// Every committed row of a job's log, those not yet returned by ``jobEventList`` included.
+    func jobEventCount(jobID: Int64) -> PostgresQuery {
+        "SELECT count(*) FROM \(unescaped: schema).job_events WHERE job_id = \(jobID)"
+    }
+
+    /// A page of job heads, newest first: single-task jobs (their task, `job_id = id`) and jobs
+    /// with a row, merged by id; then, per job, its tasks' states, the progress its running tasks
+    /// reported and its last finish time.
+    func jobList(owner: String?, kind: String?, before: Int64, limit: Int) -> PostgresQuery {
+        """
+        WITH heads AS (
+            (SELECT t.id, t.owner, t.kind, t.created_at FROM \(unescaped: schema).tasks t
+             WHERE t.job_id = t.id AND t.id < \(before)
+               AND (\(owner)::text IS NULL OR t.owner = \(owner)) AND (\(kind)::text IS NULL OR t.kind = \(kind))
+             ORDER BY t.id DESC LIMIT \(limit))
+            UNION ALL
+            (SELECT j.id, j.owner, j.kind, j.created_at FROM \(unescaped: schema).jobs j
+             WHERE j.id < \(before)
+               AND (\(owner)::text IS NULL OR j.owner = \(owner)) AND (\(kind)::text IS NULL OR j.kind = \(kind))
+             ORDER BY j.id DESC LIMIT \(limit))
+        ), page AS (
+            SELECT * FROM heads ORDER BY id DESC LIMIT \(limit)
+        )
+        SELECT page.id, page.owner, page.kind, page.created_at, s.states, s.progress, s.finished_at
+        FROM page, LATERAL (
+            SELECT array_agg(t.state::text) AS states,
+                   coalesce(sum(t.progress) FILTER (WHERE t.state = 'running'), 0)::int8 AS progress,
+                   max(t.finished_at) AS finished_at
+            FROM \(unescaped: schema).tasks t
+            WHERE (t.job_id = page.id AND t.job_id <> t.id) OR (t.id = page.id AND t.job_id = t.id)
+        ) s
+        WHERE s.states IS NOT NULL
+        ORDER BY page.id DESC
+        """
+    }
+
+    /// Enters the owner's scope for the rest of the transaction: the restricted role, under which
+    /// row-level security shows only rows of the owner set here.
+    func ownerScopeEnter(owner: String) -> PostgresQuery {
+        "SELECT set_config('role', \(schema + "_api"), true), set_config('conveyor.owner', \(owner), true)"
+    }
+
+    // MARK: Tokens
+
+    func tokenInsert(owner: String, role: String, sha256: String, label: String?) -> PostgresQuery {
+        """
+        INSERT INTO \(unescaped: schema).tokens (owner, role, sha256, label)
+        VALUES (\(owner), \(role), \(sha256), \(label))
+        RETURNING id, owner, role, label, created_at, revoked_at
+        """
+    }
+
+    func tokenFindActive(sha256: String) -> PostgresQuery {
+        """
+        SELECT id, owner, role, label, created_at, revoked_at FROM \(unescaped: schema).tokens
+        WHERE sha256 = \(sha256) AND revoked_at IS NULL
+        """
+    }
+
+    func tokenRevoke(id: Int64?, sha256: String?) -> PostgresQuery {
+        """
+        UPDATE \(unescaped: schema).tokens SET revoked_at = now()
+        WHERE (id = \(id) OR sha256 = \(sha256)) AND revoked_at IS NULL
+        RETURNING id
+        """
+    }
+
+    func tokenList() -> PostgresQuery {
+        "SELECT id, owner, role, label, created_at, revoked_at FROM \(unescaped: schema).tokens ORDER BY id"
     }
 
     func workerUnregister(_ id: String) -> PostgresQuery {
@@ -692,6 +798,9 @@ struct PostgresQueries: Sendable {
         UNION ALL
         SELECT queue, 'expired', count(*) FROM \(unescaped: schema).tasks
         WHERE state = 'running' AND lease_expires_at < now()
+        GROUP BY queue
+        UNION ALL
+        SELECT queue, 'dead', count(*) FROM \(unescaped: schema).tasks WHERE state = 'discarded'
         GROUP BY queue
         """
     }

@@ -1,5 +1,7 @@
 import Conveyor
 import Logging
+import NIOCore
+import NIOPosix
 import SQLiteNIO
 import Synchronization
 
@@ -24,17 +26,25 @@ final class SQLiteDatabaseFile: Sendable {
     private let logger: Logger
     private let writer: SQLiteConnectionPool
     private let readers: SQLiteConnectionPool
+    /// The threads SQLite's blocking calls run on: one per connection, this file's own. The
+    /// process-wide pool has as many threads as cores, shared with every other SQLite file and
+    /// all other blocking work of the process (file I/O among it), so one busy user there delays
+    /// every claim and heartbeat behind it.
+    private let threadPool: NIOThreadPool
 
     init(path: String, readerCount: Int, busyTimeout: Duration, logger: Logger) {
         self.path = path
         self.busyTimeout = busyTimeout
         self.logger = logger
+        let threadPool = NIOThreadPool(numberOfThreads: 1 + readerCount)
+        threadPool.start()
+        self.threadPool = threadPool
         let closed: @Sendable () -> any Error = {
             ConveyorError(
                 .unsupported, "the SQLite driver for \(path) was closed; create a new one to use the database")
         }
         let open: @Sendable () async throws -> SQLiteConnection = {
-            try await Self.openConnection(path: path, busyTimeout: busyTimeout, logger: logger)
+            try await Self.openConnection(path: path, busyTimeout: busyTimeout, threadPool: threadPool, logger: logger)
         }
         self.writer = SQLiteConnectionPool(capacity: 1, closedError: closed, open: open)
         self.readers = SQLiteConnectionPool(capacity: readerCount, closedError: closed, open: open)
@@ -88,6 +98,7 @@ final class SQLiteDatabaseFile: Sendable {
     func close() async {
         await writer.close()
         await readers.close()
+        try? await threadPool.shutdownGracefully()
     }
 
     private func retryingWhileLocked<T>(_ body: () async throws -> T) async throws -> T {
@@ -122,13 +133,16 @@ final class SQLiteDatabaseFile: Sendable {
     }
 
     private static func openConnection(
-        path: String, busyTimeout: Duration, logger: Logger
+        path: String, busyTimeout: Duration, threadPool: NIOThreadPool, logger: Logger
     ) async throws
         -> SQLiteConnection
     {
         let connection: SQLiteConnection
         do {
-            connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            connection = try await SQLiteConnection.open(
+                storage: .file(path: path), threadPool: threadPool, logger: logger,
+                on: MultiThreadedEventLoopGroup.singleton.any()
+            ).get()
         } catch let error as SQLiteError {
             throw ConveyorError(
                 .databaseUnavailable, "cannot open the SQLite database at \(path): \(error.message)", underlying: error)

@@ -24,29 +24,36 @@ extension SQLiteDriver {
     /// the idempotency key. The transaction holds the write lock from its start, so two enqueues
     /// with one key, from any process, cannot both insert.
     package func jobInsert(_ params: JobInsertParams) async throws -> JobInsertResult {
-        let (result, available) = try await file.transaction { session -> (JobInsertResult, Set<String>) in
+        let (result, inserted) = try await file.transaction { session -> (JobInsertResult, Inserted?) in
             if let key = params.idempotencyKey {
                 let existing = try await session.rows(
                     SQLiteQueries.jobFindByIdempotencyKey(owner: params.owner, key: key))
                 if let first = existing.first {
                     let jobID = try SQLiteCells(first).int64(0)
                     let taskIDs = try existing.compactMap { try SQLiteCells($0).optionalInt64(1).map { TaskID($0) } }
-                    return (JobInsertResult(jobID: JobID(jobID), taskIDs: taskIDs, existing: true), [])
+                    let fingerprint = try SQLiteCells(first).optionalString(2)
+                    return (
+                        JobInsertResult(
+                            jobID: JobID(jobID), taskIDs: taskIDs, existing: true, requestFingerprint: fingerprint),
+                        nil
+                    )
                 }
             }
             let jobID = try await Self.allocateJobID(in: session)
             try await session.run(
                 SQLiteQueries.jobInsert(
                     id: jobID, owner: params.owner, kind: params.kind, idempotencyKey: params.idempotencyKey,
-                    taskCount: params.tasks.count, now: Date()
+                    fingerprint: params.requestFingerprint, metadata: params.metadata, taskCount: params.tasks.count,
+                    now: Date()
                 )
             )
             let inserted = try await Self.insertTasks(params.tasks, owner: params.owner, jobID: jobID, in: session)
-            return (
-                JobInsertResult(jobID: JobID(jobID), taskIDs: inserted.ids, existing: false), inserted.availableQueues
-            )
+            return (JobInsertResult(jobID: JobID(jobID), taskIDs: inserted.ids, existing: false), inserted)
         }
-        broadcaster.notify(available)
+        if let inserted {
+            broadcaster.notify(inserted.availableQueues)
+            announce(inserted.eventJobs)
+        }
         return result
     }
 
@@ -55,6 +62,8 @@ extension SQLiteDriver {
     struct Inserted {
         var ids: [TaskID]
         var availableQueues: Set<String>
+        /// The jobs whose event log grew (tasks inserted into a job).
+        var eventJobs: Set<Int64> = []
     }
 
     /// Inserts tasks and their dependency rows: on tasks of the same insert (by position) and, for
@@ -89,11 +98,15 @@ extension SQLiteDriver {
         for chunk in stride(from: 0, to: pairs.count, by: limit) {
             try await session.run(SQLiteQueries.taskDependenciesInsert(pairs[chunk..<min(chunk + limit, pairs.count)]))
         }
+        var eventJobs = Set<Int64>()
+        if jobID != nil {
+            eventJobs = try await recordEvents(ids.map(\.rawValue), now: now, in: session)
+        }
         let available = tasks.enumerated().lazy
             .filter { position, task in (task.runAt ?? now) <= now && (blockers?[position] ?? task.dependsOn.count) == 0
             }
             .map(\.element.queue)
-        return Inserted(ids: ids, availableQueues: Set(available))
+        return Inserted(ids: ids, availableQueues: Set(available), eventJobs: eventJobs)
     }
 
     private static func allocateJobID(in session: SQLiteSession) async throws -> Int64 {

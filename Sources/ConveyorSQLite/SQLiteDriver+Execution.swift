@@ -6,14 +6,20 @@ extension SQLiteDriver {
     /// One statement, which holds the write lock from start to end: see ``SQLiteQueries/taskClaim(queue:limit:workerID:leaseSeconds:now:)``.
     package func taskClaim(_ params: TaskClaimParams) async throws -> [ClaimedTask] {
         guard params.limit > 0 else { return [] }
-        let rows = try await file.write { session in
-            try await session.rows(
+        // A transaction, so the claim of a job's task and its event commit together; the event
+        // statement runs only when a claimed task belongs to a job.
+        let (rows, eventJobs) = try await file.transaction { session in
+            let now = Date()
+            let rows = try await session.rows(
                 SQLiteQueries.taskClaim(
                     queue: params.queue, limit: params.limit, workerID: params.workerID,
-                    leaseSeconds: params.leaseDuration.seconds, now: Date()
+                    leaseSeconds: params.leaseDuration.seconds, now: now
                 )
             )
+            let inJobs = try rows.filter { try SQLiteCells($0).int(11) != 0 }.map { try SQLiteCells($0).int64(0) }
+            return (rows, try await Self.recordEvents(inJobs, now: now, in: session))
         }
+        announce(eventJobs)
         var claimed: [(task: ClaimedTask, runAt: Date)] = []
         claimed.reserveCapacity(rows.count)
         for row in rows {
@@ -42,7 +48,7 @@ extension SQLiteDriver {
     package func taskCompleteMany(_ params: TaskCompleteManyParams) async throws -> [TaskID] {
         guard !params.completions.isEmpty else { return [] }
         let limit = SQLiteQueries.maxRowsPerStatement
-        let (rows, woken) = try await file.transaction { session -> ([[SQLiteData]], [String]) in
+        let (rows, settledOutcome) = try await file.transaction { session -> ([[SQLiteData]], Settled) in
             let now = Date()
             let completions = params.completions.map { CompletionRow($0, now: now) }
             var rows: [[SQLiteData]] = []
@@ -56,7 +62,8 @@ extension SQLiteDriver {
             }
             return (rows, try await Self.settleDependents(of: settled, now: now, in: session))
         }
-        if !woken.isEmpty { broadcaster.notify(woken) }
+        if !settledOutcome.woken.isEmpty { broadcaster.notify(settledOutcome.woken) }
+        announce(settledOutcome.eventJobs)
         return try rows.map { TaskID(try SQLiteCells($0).int64(0)) }
     }
 
@@ -68,29 +75,44 @@ extension SQLiteDriver {
         var state: String
     }
 
-    /// Unblocks the dependents of completed tasks and cancels those of discarded or cancelled
-    /// ones, in the caller's transaction; returns the queues where tasks became available. No
-    /// statement runs when no settled task belongs to a multi-task job.
+    /// What settling finished tasks did beyond their own rows.
+    struct Settled {
+        /// Queues where tasks became available.
+        var woken: [String] = []
+        /// Jobs whose event log grew.
+        var eventJobs: Set<Int64> = []
+    }
+
+    /// Records the settled tasks of multi-task jobs in their event logs, then unblocks the
+    /// dependents of completed ones and cancels those of discarded or cancelled ones (recording
+    /// them too), in the caller's transaction. No statement runs when no settled task belongs to
+    /// a multi-task job.
     static func settleDependents(
         of settled: [SettledTask], now: Date, in session: SQLiteSession
-    ) async throws -> [String] {
+    ) async throws -> Settled {
         let inJobs = settled.filter(\.inJob)
-        guard !inJobs.isEmpty else { return [] }
+        guard !inJobs.isEmpty else { return Settled() }
+        var outcome = Settled(eventJobs: try await recordEvents(inJobs.map(\.id), now: now, in: session))
         let completed = inJobs.filter { $0.state == TaskState.completed.rawValue }.map(\.id)
         let failed = inJobs.filter {
             $0.state == TaskState.discarded.rawValue || $0.state == TaskState.cancelled.rawValue
         }.map(\.id)
-        var woken: [String] = []
+        var changed: [Int64] = []
         if !completed.isEmpty {
             for row in try await session.rows(SQLiteQueries.taskUnblockDependents(completed, now: now)) {
                 let cells = SQLiteCells(row)
-                if try cells.string(1) == TaskState.available.rawValue { woken.append(try cells.string(0)) }
+                let state = try cells.string(1)
+                if state == TaskState.available.rawValue { outcome.woken.append(try cells.string(0)) }
+                if state != TaskState.blocked.rawValue { changed.append(try cells.int64(2)) }
             }
         }
         if !failed.isEmpty {
-            try await session.run(SQLiteQueries.taskCancelDependents(failed, now: now))
+            for row in try await session.rows(SQLiteQueries.taskCancelDependents(failed, now: now)) {
+                changed.append(try SQLiteCells(row).int64(0))
+            }
         }
-        return woken
+        outcome.eventJobs.formUnion(try await recordEvents(changed, now: now, in: session))
+        return outcome
     }
 
     package func workerHeartbeat(_ params: WorkerHeartbeatParams) async throws -> [TaskID] {
@@ -111,13 +133,16 @@ extension SQLiteDriver {
     /// Delivers the enqueues and promotions of every `SQLiteDriver` of this process on this file,
     /// until cancelled. Work from other processes is found by polling.
     package func taskReportProgress(_ params: TaskReportProgressParams) async throws -> Bool {
-        let rows = try await file.write { session in
-            try await session.rows(
+        let (rows, eventJobs) = try await file.transaction { session in
+            let rows = try await session.rows(
                 SQLiteQueries.taskReportProgress(
                     id: params.id.rawValue, attempt: params.attempt, percent: params.percent, message: params.message
                 )
             )
+            let inJobs = try rows.filter { try SQLiteCells($0).int(1) != 0 }.map { try SQLiteCells($0).int64(0) }
+            return (rows, try await Self.recordEvents(inJobs, now: Date(), in: session))
         }
+        announce(eventJobs)
         return !rows.isEmpty
     }
 

@@ -67,16 +67,16 @@ extension SQLiteDriver {
     /// ``FlowClaimPlan``'s answer; tasks whose handlers returned are not counted, as on PostgreSQL.
     package func taskClaimLimited(_ params: TaskClaimParams) async throws -> TaskClaimLimitedResult {
         guard params.limit > 0 else { return TaskClaimLimitedResult(tasks: []) }
-        return try await file.transaction { session in
+        let (result, eventJobs) = try await file.transaction { session -> (TaskClaimLimitedResult, Set<Int64>) in
             let now = params.now ?? Date()
             let settings = try await session.rows(SQLiteQueries.queueSettingsGet(params.queue)).first.map(
                 Self.queueSettings)
-            if settings?.paused == true { return TaskClaimLimitedResult(tasks: [], paused: true) }
+            if settings?.paused == true { return (TaskClaimLimitedResult(tasks: [], paused: true), []) }
 
             var follows: [String]?
             if let followed = params.follows {
                 let row = try await session.rows(SQLiteQueries.taskFollowed(followed, workerID: params.workerID)).first
-                guard let row else { return TaskClaimLimitedResult(tasks: []) }
+                guard let row else { return (TaskClaimLimitedResult(tasks: []), []) }
                 follows = Self.resources(try SQLiteCells(row).string(0))
             }
             let usesResources = try await session.rows(SQLiteQueries.queueUsesResources(params.queue)).first
@@ -132,14 +132,18 @@ extension SQLiteDriver {
             }
             let admitted = plan.admit(ordered, requested: params.limit, at: now)
             var tasks: [ClaimedTask] = []
+            // A claimed task of a job enters its job's event log in this transaction, as in `taskClaim`.
+            var eventJobs = Set<Int64>()
             if !admitted.isEmpty {
                 let rows = try await session.rows(
                     SQLiteQueries.taskClaimLimited(
                         ids: admitted.map(\.id.rawValue), workerID: params.workerID,
                         leaseSeconds: params.leaseDuration.seconds, now: now, follows: params.follows))
                 var started: [String: Int] = [:]
+                var inJobs: [Int64] = []
                 for row in rows {
                     let cells = SQLiteCells(row)
+                    if try cells.int(11) != 0 { inJobs.append(try cells.int64(0)) }
                     tasks.append(
                         ClaimedTask(
                             id: TaskID(try cells.int64(0)), jobID: JobID(try cells.int64(1)),
@@ -152,6 +156,7 @@ extension SQLiteDriver {
                         started["r:" + resource, default: 0] += 1
                     }
                 }
+                eventJobs = try await Self.recordEvents(inJobs, now: now, in: session)
                 for scope in plan.rateScopes {
                     if let count = started[scope.scope], count > 0 {
                         try await session.run(SQLiteQueries.flowStartsInsert(scope: scope.scope, at: now, count: count))
@@ -175,10 +180,13 @@ extension SQLiteDriver {
                     }
                 }
             }
-            return TaskClaimLimitedResult(
+            let result = TaskClaimLimitedResult(
                 tasks: tasks, heldBack: tasks.count < params.limit && (ordered.count > tasks.count || blocked),
                 retryAt: plan.retryAt(at: now), atLimit: blocked || plan.atLimit(after: admitted, at: now))
+            return (result, eventJobs)
         }
+        announce(eventJobs)
+        return result
     }
 
     /// The fair-share window: owners walked one `tasks_fair` seek each; each owner's first task,

@@ -13,10 +13,11 @@ extension SQLiteDriver {
     /// between the checks and the writes.
     package func taskCompleteWithTasks(_ params: TaskCompleteWithTasksParams) async throws -> TaskFanOutOutcome {
         do {
-            let (outcome, woken) = try await file.transaction { session in
+            let (outcome, woken, eventJobs) = try await file.transaction { session in
                 try await Self.completeWithTasks(params, in: session)
             }
             broadcaster.notify(woken)
+            announce(eventJobs)
             return outcome
         } catch let rollback as FanOutRollback {
             return rollback.outcome
@@ -25,7 +26,7 @@ extension SQLiteDriver {
 
     private static func completeWithTasks(
         _ params: TaskCompleteWithTasksParams, in session: SQLiteSession
-    ) async throws -> (TaskFanOutOutcome, Set<String>) {
+    ) async throws -> (TaskFanOutOutcome, Set<String>, Set<Int64>) {
         guard
             let held = try await session.rows(
                 SQLiteQueries.taskFanOutHeld(id: params.id.rawValue, attempt: params.attempt)
@@ -62,10 +63,13 @@ extension SQLiteDriver {
         let rows = try await session.rows(SQLiteQueries.taskCompleteMany([completion][...]))
         guard let row = rows.first else { throw FanOutRollback(outcome: .notHeld) }
         let cells = SQLiteCells(row)
-        let woken = try await settleDependents(
+        let settled = try await settleDependents(
             of: [SettledTask(id: try cells.int64(0), inJob: try cells.int(1) != 0, state: try cells.string(2))],
             now: completion.finishedAt ?? Date(), in: session)
-        return (.written(taskIDs: inserted.ids), inserted.availableQueues.union(woken))
+        return (
+            .written(taskIDs: inserted.ids), inserted.availableQueues.union(settled.woken),
+            inserted.eventJobs.union(settled.eventJobs)
+        )
     }
 
     package func taskFindUnheld(_ params: TaskFindUnheldParams) async throws -> [TaskID] {
@@ -90,11 +94,15 @@ extension SQLiteDriver {
     }
 
     package func jobCancel(_ params: JobCancelParams) async throws -> Int {
-        try await file.write { session in
-            try await session.rows(
-                SQLiteQueries.jobCancel(jobID: params.jobID.rawValue, reason: params.reason, now: Date())
-            ).count
+        let (count, eventJobs) = try await file.transaction { session in
+            let now = Date()
+            let ids = try await session.rows(
+                SQLiteQueries.jobCancel(jobID: params.jobID.rawValue, reason: params.reason, now: now)
+            ).map { try SQLiteCells($0).int64(0) }
+            return (ids.count, try await Self.recordEvents(ids, now: now, in: session))
         }
+        announce(eventJobs)
+        return count
     }
 
     package func jobRetry(_ params: JobRetryParams) async throws -> Int {
@@ -113,11 +121,15 @@ extension SQLiteDriver {
     private func redrive(
         targets: @escaping @Sendable (SQLiteSession) async throws -> [[SQLiteData]]
     ) async throws -> Int {
-        let rows = try await file.transaction { session -> [[SQLiteData]] in
+        let (rows, eventJobs) = try await file.transaction { session -> ([[SQLiteData]], Set<Int64>) in
             let ids = try await targets(session).map { try SQLiteCells($0).int64(0) }
-            guard !ids.isEmpty else { return [] }
-            return try await session.rows(SQLiteQueries.taskRedrive(ids, now: Date()))
+            guard !ids.isEmpty else { return ([], []) }
+            let now = Date()
+            let rows = try await session.rows(SQLiteQueries.taskRedrive(ids, now: now))
+            let redriven = try rows.map { try SQLiteCells($0).int64(2) }
+            return (rows, try await Self.recordEvents(redriven, now: now, in: session))
         }
+        announce(eventJobs)
         let woken = try rows.filter { try SQLiteCells($0).string(1) == TaskState.available.rawValue }
             .map { try SQLiteCells($0).string(0) }
         broadcaster.notify(woken)

@@ -8,11 +8,11 @@ extension SQLiteDriver {
     /// The backoff is computed here rather than in SQL (the bundled SQLite has no `pow`), with the
     /// same formula, jitter and error entry as the PostgreSQL driver.
     package func taskRescueExpired(_ params: TaskRescueExpiredParams) async throws -> TaskRescueResult {
-        try await file.transaction { session in
+        let (result, eventJobs) = try await file.transaction { session -> (TaskRescueResult, Set<Int64>) in
             let now = params.now ?? Date()
             let expired = try await session.rows(
                 SQLiteQueries.taskRescueExpiredSelect(now: now, limit: params.limit))
-            guard !expired.isEmpty else { return TaskRescueResult(retried: 0, discarded: 0) }
+            guard !expired.isEmpty else { return (TaskRescueResult(retried: 0, discarded: 0), []) }
             var rescues: [RescueRow] = []
             rescues.reserveCapacity(expired.count)
             for row in expired {
@@ -46,21 +46,27 @@ extension SQLiteDriver {
                         result.retried += 1
                     } else {
                         result.discarded += 1
-                        settled.append(SettledTask(id: try cells.int64(1), inJob: try cells.int(2) != 0, state: state))
                     }
+                    settled.append(SettledTask(id: try cells.int64(1), inJob: try cells.int(2) != 0, state: state))
                 }
             }
             // A dead letter's dependents can never run: cancel them in the same transaction.
-            _ = try await Self.settleDependents(of: settled, now: now, in: session)
-            return result
+            // (Retries only enter their jobs' event logs.)
+            return (result, try await Self.settleDependents(of: settled, now: now, in: session).eventJobs)
         }
+        announce(eventJobs)
+        return result
     }
 
     package func taskPromoteDue(_ params: TaskPromoteDueParams) async throws -> Int {
-        let rows = try await file.write { session in
-            try await session.rows(SQLiteQueries.taskPromoteDue(now: params.now ?? Date(), limit: params.limit))
+        let (rows, eventJobs) = try await file.transaction { session in
+            let now = params.now ?? Date()
+            let rows = try await session.rows(SQLiteQueries.taskPromoteDue(now: now, limit: params.limit))
+            let inJobs = try rows.filter { try SQLiteCells($0).int(2) != 0 }.map { try SQLiteCells($0).int64(1) }
+            return (rows, try await Self.recordEvents(inJobs, now: now, in: session))
         }
         broadcaster.notify(try rows.map { try SQLiteCells($0).string(0) })
+        announce(eventJobs)
         return rows.count
     }
 
@@ -75,6 +81,7 @@ extension SQLiteDriver {
             let jobIDs = Set(try deleted.compactMap { try SQLiteCells($0).optionalInt64(0) })
             if !jobIDs.isEmpty {
                 try await session.run(SQLiteQueries.taskPruneJobs(jobIDs.sorted()))
+                try await session.run(SQLiteQueries.taskPruneJobEvents(jobIDs.sorted()))
                 // Only tasks of multi-task jobs have dependency rows.
                 let taskIDs = try deleted.filter { try SQLiteCells($0).optionalInt64(0) != nil }
                     .map { try SQLiteCells($0).int64(1) }

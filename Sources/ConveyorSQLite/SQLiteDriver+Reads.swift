@@ -19,11 +19,13 @@ extension SQLiteDriver {
         let tasks = try taskRows.map(Self.decodeTask)
         if let row = jobRows.first {
             let cells = SQLiteCells(row)
-            return JobSnapshot(
+            var job = JobSnapshot(
                 id: id, owner: try cells.string(0), kind: try cells.string(1),
                 idempotencyKey: try cells.optionalString(2),
                 createdAt: try cells.date(3), tasks: tasks
             )
+            job.metadata = try cells.optionalString(4)
+            return job
         }
         // A job without a jobs row is a single task's job (possibly grown by fan-out): it is that task's.
         guard let head = tasks.first(where: { $0.id.rawValue == id.rawValue }) else { return nil }

@@ -67,6 +67,8 @@ public final class SQLiteDriver: QueueDriver, Service {
     let logger: Logger
     let file: SQLiteDatabaseFile
     let broadcaster: SQLiteWorkBroadcaster
+    /// Announces, in this process, the jobs whose event log grew.
+    let jobEventBroadcaster: SQLiteWorkBroadcaster
 
     /// Opens (lazily) the database at `url`, creating its parent directories when missing.
     ///
@@ -89,7 +91,9 @@ public final class SQLiteDriver: QueueDriver, Service {
         let directory = URL(fileURLWithPath: (url.path as NSString).deletingLastPathComponent)
             .resolvingSymlinksInPath().path
         let name = (url.path as NSString).lastPathComponent
-        self.broadcaster = SQLiteWorkBroadcaster.forFile((directory as NSString).appendingPathComponent(name))
+        let resolved = (directory as NSString).appendingPathComponent(name)
+        self.broadcaster = SQLiteWorkBroadcaster.forFile(resolved)
+        self.jobEventBroadcaster = SQLiteWorkBroadcaster.forFile(resolved, channel: .jobEvents)
     }
 
     /// Opens (lazily) the database at a file path; a relative path is relative to the working directory.
@@ -147,8 +151,8 @@ public final class SQLiteDriver: QueueDriver, Service {
     /// The highest migration version this build knows.
     public static var latestMigration: Int { SQLiteMigrations.all.map(\.version).max() ?? 0 }
 
-    /// Every migration version this build knows, in order (numbers may skip: a version can belong
-    /// to work merged later).
+    /// Every migration version this build knows, in order; numbers may skip (a version another
+    /// line of work holds).
     public static var migrationVersions: [Int] { SQLiteMigrations.all.map(\.version).sorted() }
 }
 

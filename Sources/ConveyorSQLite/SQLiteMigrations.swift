@@ -200,5 +200,50 @@ enum SQLiteMigrations {
                 "CREATE INDEX flow_starts_scope ON flow_starts (scope, started_at)",
             ]
         ),
+        Migration(
+            version: 5,
+            name: "access tokens, request fingerprints",
+            statements: [
+                // Only the SHA-256 of a token is stored: a leaked file leaks no token.
+                """
+                CREATE TABLE tokens (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    owner TEXT NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('owner', 'admin')),
+                    sha256 TEXT NOT NULL UNIQUE,
+                    label TEXT,
+                    created_at REAL NOT NULL,
+                    revoked_at REAL
+                ) STRICT
+                """,
+                "ALTER TABLE jobs ADD COLUMN request_sha256 TEXT",
+                "ALTER TABLE jobs ADD COLUMN metadata TEXT",
+            ]
+        ),
+        Migration(
+            version: 6,
+            name: "job event log",
+            statements: [
+                // The feed of a job's changes, for tasks of jobs that have a job row (job_id set).
+                // Written by the driver in the transaction of each change, never by a trigger (a
+                // trigger would be compiled into every statement that sets `state`, the claim
+                // included). One writer at a time: `id` order is commit order.
+                """
+                CREATE TABLE job_events (
+                    id INTEGER PRIMARY KEY,
+                    job_id INTEGER NOT NULL,
+                    task_id INTEGER NOT NULL,
+                    name TEXT,
+                    state TEXT NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    progress INTEGER,
+                    progress_message TEXT,
+                    error TEXT,
+                    at REAL NOT NULL
+                ) STRICT
+                """,
+                "CREATE INDEX job_events_job ON job_events (job_id, id)",
+            ]
+        ),
     ]
 }

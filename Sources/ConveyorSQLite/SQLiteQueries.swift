@@ -150,7 +150,7 @@ enum SQLiteQueries {
     static func jobFindByIdempotencyKey(owner: String, key: String) -> SQLiteQuery {
         SQLiteQuery(
             """
-            SELECT j.id, t.id FROM jobs j LEFT JOIN tasks t ON t.job_id = j.id
+            SELECT j.id, t.id, j.request_sha256 FROM jobs j LEFT JOIN tasks t ON t.job_id = j.id
             WHERE j.owner = ?1 AND j.idempotency_key = ?2
             ORDER BY t.id
             """,
@@ -173,16 +173,18 @@ enum SQLiteQueries {
     )
 
     static func jobInsert(
-        id: Int64, owner: String, kind: String, idempotencyKey: String?, taskCount: Int, now: Date
+        id: Int64, owner: String, kind: String, idempotencyKey: String?, fingerprint: String?, metadata: String?,
+        taskCount: Int, now: Date
     ) -> SQLiteQuery {
         SQLiteQuery(
             """
-            INSERT INTO jobs (id, owner, kind, idempotency_key, task_count, created_at)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            INSERT INTO jobs (id, owner, kind, idempotency_key, task_count, created_at, request_sha256, metadata)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, json(?8))
             """,
             [
                 .integer(Int(id)), .text(owner), .text(kind), idempotencyKey.map { .text($0) } ?? .null,
-                .integer(taskCount), now.sqlite,
+                .integer(taskCount), now.sqlite, fingerprint.map { .text($0) } ?? .null,
+                metadata.map { .text($0) } ?? .null,
             ]
         )
     }
@@ -213,7 +215,7 @@ enum SQLiteQueries {
                 LIMIT ?5
             )
             RETURNING id, coalesce(job_id, id), kind, queue, owner, input, attempt, max_attempts, priority,
-                      created_at, run_at
+                      created_at, run_at, job_id IS NOT NULL
             """,
             [
                 .text(workerID), now.sqlite, now.addingTimeInterval(leaseSeconds).sqlite, .text(queue),
@@ -475,7 +477,7 @@ enum SQLiteQueries {
                 follows = ?5, follows_attempt = ?6
             WHERE id IN (SELECT value FROM json_each(?4)) AND state = 'available'
             RETURNING id, coalesce(job_id, id), kind, queue, owner, input, attempt, max_attempts, priority,
-                      created_at, resources
+                      created_at, resources, job_id IS NOT NULL
             """,
             [
                 .text(workerID), now.sqlite, now.addingTimeInterval(leaseSeconds).sqlite, .text(list),
@@ -611,7 +613,7 @@ enum SQLiteQueries {
                              WHEN run_at > ?2 THEN 'scheduled'
                              ELSE 'available' END
             WHERE state = 'blocked' AND id IN (SELECT task_id FROM counts)
-            RETURNING queue, state
+            RETURNING queue, state, id
             """,
             [.text(jsonArray(completed)), now.sqlite]
         )
@@ -640,6 +642,7 @@ enum SQLiteQueries {
                 errors = json_insert(errors, '$[#]', json_object(
                     'attempt', attempt, 'at', ?2, 'error', (SELECT reason FROM reasons WHERE reasons.id = tasks.id)))
             WHERE state = 'blocked' AND id IN (SELECT id FROM reasons)
+            RETURNING id
             """,
             [.text(jsonArray(failed)), now.sqlite]
         )
@@ -759,7 +762,7 @@ enum SQLiteQueries {
                 progress_message = NULL,
                 redriven_at = ?2
             WHERE id IN (SELECT value FROM json_each(?1)) AND state IN ('discarded', 'cancelled')
-            RETURNING queue, state
+            RETURNING queue, state, id
             """,
             [.text(jsonArray(ids)), now.sqlite]
         )
@@ -859,7 +862,7 @@ enum SQLiteQueries {
                 ORDER BY run_at
                 LIMIT ?2
             )
-            RETURNING queue
+            RETURNING queue, id, job_id IS NOT NULL
             """,
             [now.sqlite, .integer(limit)]
         )
@@ -928,7 +931,7 @@ enum SQLiteQueries {
             """
             UPDATE tasks SET progress = ?1, progress_message = ?2
             WHERE id = ?3 AND attempt = ?4 AND state = 'running'
-            RETURNING id
+            RETURNING id, job_id IS NOT NULL
             """,
             [.integer(percent), message.map { .text($0) } ?? .null, .integer(Int(id)), .integer(attempt)]
         )
@@ -936,6 +939,55 @@ enum SQLiteQueries {
 
     static func leaderResign(name: String, leaderID: String) -> SQLiteQuery {
         SQLiteQuery("DELETE FROM leader WHERE name = ?1 AND leader_id = ?2", [.text(name), .text(leaderID)])
+    }
+
+    // MARK: Job events
+
+    /// Records the current row of each listed task that belongs to a job (job_id set) in the job
+    /// event log, in id order; returns the jobs whose log grew. Run in the transaction of the change.
+    static func jobEventRecord(_ taskIDs: [Int64], now: Date) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            INSERT INTO job_events (job_id, task_id, name, state, attempt, progress, progress_message, error, at)
+            SELECT job_id, id, name, state, attempt, progress, progress_message,
+                   json_extract(errors, '$[#-1].error'), ?2
+            FROM tasks
+            WHERE id IN (SELECT value FROM json_each(?1)) AND job_id IS NOT NULL
+            ORDER BY id
+            RETURNING job_id
+            """,
+            [.text(jsonArray(taskIDs)), now.sqlite]
+        )
+    }
+
+    static func jobEventCount(jobID: Int64) -> SQLiteQuery {
+        SQLiteQuery("SELECT count(*) FROM job_events WHERE job_id = ?1", [.integer(Int(jobID))])
+    }
+
+    static func jobEventList(jobID: Int64, offset: Int, limit: Int) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            SELECT task_id, name, state, attempt, progress, progress_message, error, at
+            FROM job_events WHERE job_id = ?1
+            ORDER BY id
+            LIMIT ?3 OFFSET ?2
+            """,
+            [.integer(Int(jobID)), .integer(offset), .integer(limit)]
+        )
+    }
+
+    /// Deletes the logs of the listed jobs that no longer have any task: a log goes whole, never
+    /// in part, so positions in it never shift.
+    static func taskPruneJobEvents(_ jobIDs: [Int64]) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            DELETE FROM job_events
+            WHERE job_id IN (
+                SELECT value FROM json_each(?1)
+                WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = value))
+            """,
+            [.text(jsonArray(jobIDs))]
+        )
     }
 
     // MARK: Reads
@@ -959,8 +1011,84 @@ enum SQLiteQueries {
     }
 
     static func jobGetRow(_ id: Int64) -> SQLiteQuery {
-        SQLiteQuery("SELECT owner, kind, idempotency_key, created_at FROM jobs WHERE id = ?1", [.integer(Int(id))])
+        SQLiteQuery(
+            "SELECT owner, kind, idempotency_key, created_at, metadata FROM jobs WHERE id = ?1", [.integer(Int(id))])
     }
+
+    /// A page of job heads, newest first: single-task jobs (`job_id IS NULL`) and jobs with a row,
+    /// merged by id; then, per job, its tasks' states, the progress its running tasks reported and
+    /// its last finish time.
+    static func jobList(owner: String?, kind: String?, before: Int64, limit: Int) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            WITH page AS (
+                SELECT id, owner, kind, created_at FROM (
+                    SELECT * FROM (
+                        SELECT t.id, t.owner, t.kind, t.created_at FROM tasks t
+                        WHERE t.job_id IS NULL AND t.id < ?1 AND (?2 IS NULL OR t.owner = ?2)
+                          AND (?3 IS NULL OR t.kind = ?3)
+                        ORDER BY t.id DESC LIMIT ?4)
+                    UNION ALL
+                    SELECT * FROM (
+                        SELECT j.id, j.owner, j.kind, j.created_at FROM jobs j
+                        WHERE j.id < ?1 AND (?2 IS NULL OR j.owner = ?2) AND (?3 IS NULL OR j.kind = ?3)
+                        ORDER BY j.id DESC LIMIT ?4)
+                )
+                ORDER BY id DESC LIMIT ?4
+            )
+            SELECT page.id, page.owner, page.kind, page.created_at,
+                   (SELECT json_group_array(t.state) FROM tasks t
+                    WHERE t.job_id = page.id OR (t.id = page.id AND t.job_id IS NULL)),
+                   (SELECT coalesce(sum(t.progress), 0) FROM tasks t
+                    WHERE (t.job_id = page.id OR (t.id = page.id AND t.job_id IS NULL)) AND t.state = 'running'),
+                   (SELECT max(t.finished_at) FROM tasks t
+                    WHERE t.job_id = page.id OR (t.id = page.id AND t.job_id IS NULL))
+            FROM page
+            ORDER BY page.id DESC
+            """,
+            [
+                .integer(Int(before)), owner.map { .text($0) } ?? .null, kind.map { .text($0) } ?? .null,
+                .integer(limit),
+            ]
+        )
+    }
+
+    // MARK: Tokens
+
+    static func tokenInsert(owner: String, role: String, sha256: String, label: String?, now: Date) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            INSERT INTO tokens (owner, role, sha256, label, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+            RETURNING id, owner, role, label, created_at, revoked_at
+            """,
+            [.text(owner), .text(role), .text(sha256), label.map { .text($0) } ?? .null, now.sqlite]
+        )
+    }
+
+    static func tokenFindActive(sha256: String) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            SELECT id, owner, role, label, created_at, revoked_at FROM tokens
+            WHERE sha256 = ?1 AND revoked_at IS NULL
+            """,
+            [.text(sha256)]
+        )
+    }
+
+    static func tokenRevoke(id: Int64?, sha256: String?, now: Date) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            UPDATE tokens SET revoked_at = ?3
+            WHERE (id = ?1 OR sha256 = ?2) AND revoked_at IS NULL
+            RETURNING id
+            """,
+            [id.map { .integer(Int($0)) } ?? .null, sha256.map { .text($0) } ?? .null, now.sqlite]
+        )
+    }
+
+    static let tokenList = SQLiteQuery(
+        "SELECT id, owner, role, label, created_at, revoked_at FROM tokens ORDER BY id"
+    )
 
     static func workerUnregister(_ id: String) -> SQLiteQuery {
         SQLiteQuery("DELETE FROM workers WHERE id = ?1", [.text(id)])
@@ -992,6 +1120,8 @@ enum SQLiteQueries {
             SELECT queue, 'expired', count(*) FROM tasks
             WHERE state = 'running' AND lease_expires_at < ?2
             GROUP BY queue
+            UNION ALL
+            SELECT queue, 'dead', count(*) FROM tasks WHERE state = 'discarded' GROUP BY queue
             """,
             [since.sqlite, now.sqlite]
         )

@@ -14,14 +14,22 @@ final class SQLiteWorkBroadcaster: Sendable {
 
     private let state = Mutex(State())
 
+    /// What a broadcaster announces.
+    enum Channel: String {
+        case work
+        case jobEvents
+    }
+
     private static let byPath = Mutex<[String: SQLiteWorkBroadcaster]>([:])
 
-    /// The broadcaster of the file at `path` (an absolute, resolved path).
-    static func forFile(_ path: String) -> SQLiteWorkBroadcaster {
+    /// The broadcaster of the file at `path` (an absolute, resolved path) on one channel: `work`
+    /// carries queue names, `jobEvents` the ids of jobs whose event log grew.
+    static func forFile(_ path: String, channel: Channel = .work) -> SQLiteWorkBroadcaster {
         byPath.withLock { broadcasters in
-            if let existing = broadcasters[path] { return existing }
+            let key = "\(channel.rawValue):\(path)"
+            if let existing = broadcasters[key] { return existing }
             let broadcaster = SQLiteWorkBroadcaster()
-            broadcasters[path] = broadcaster
+            broadcasters[key] = broadcaster
             return broadcaster
         }
     }

@@ -37,9 +37,11 @@ public enum PostgresFixture {
                 try await client.migrate()
                 let result = try await body(client, driver)
                 try await postgres.query("DROP SCHEMA \(unescaped: schema) CASCADE")
+                try await postgres.query("DROP ROLE IF EXISTS \(unescaped: schema)_api")
                 return result
             } catch {
                 _ = try? await postgres.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE")
+                _ = try? await postgres.query("DROP ROLE IF EXISTS \(unescaped: schema)_api")
                 throw error
             }
         }

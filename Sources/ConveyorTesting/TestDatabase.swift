@@ -18,6 +18,15 @@ public enum TestDriver: String, CaseIterable, Sendable, CustomStringConvertible 
         }
     }
 
+    /// Whether the driver's owner scope (`withOwnerScope`) itself hides other owners' rows:
+    /// PostgreSQL's row-level security does; on SQLite the caller's owner checks are the only wall.
+    public var enforcesOwnerScope: Bool {
+        switch self {
+        case .postgres: true
+        case .sqlite: false
+        }
+    }
+
     /// Runs `body` with a client on a fresh, migrated database of this kind, removed afterwards.
     public func withDatabase<T: Sendable>(
         logger: Logger = .test(),

@@ -132,6 +132,47 @@ package protocol QueueDriver: Sendable {
     /// The artifacts of a job, by task then name.
     func artifactList(_ jobID: JobID) async throws -> [ArtifactRecord]
 
+    /// A job's event log from `offset` on, in commit order, at most `limit` rows: every change of
+    /// state, attempt or progress of the tasks of a job that has a job row (made by `jobInsert`).
+    ///
+    /// Rows come back only once no earlier row can still appear, so a position once read never
+    /// changes: a reader resumes at the count of rows it has seen and misses nothing. Plain
+    /// single-task jobs (`taskInsertMany`) record nothing, so the hot path of a plain queue pays nothing.
+    func jobEventList(_ params: JobEventListParams) async throws -> [JobEventRecord]
+
+    /// How many rows a job's event log holds once committed, including those ``jobEventList(_:)``
+    /// does not return yet: a reader that has seen fewer must wait for them before it may end.
+    func jobEventCount(_ jobID: JobID) async throws -> Int
+
+    /// Calls `onSignal` with `.listening` once notifications flow, then with `.changed(job)` after a
+    /// commit that added events to the job's log, until cancelled. Returns at once when the
+    /// database cannot notify; readers then rely on polling.
+    func listenForJobEvents(_ onSignal: @escaping @Sendable (JobEventSignal) -> Void) async throws
+
+    /// Lists jobs newest first (by id), with their task states; see ``JobListParams``.
+    func jobList(_ params: JobListParams) async throws -> [JobSummary]
+
+    /// Runs `body` with a driver whose reads and writes see only `owner`'s jobs, tasks and
+    /// artifacts, as a second wall behind the caller's own owner checks: on PostgreSQL, row-level
+    /// security under a restricted role, set per transaction (`SET LOCAL`, so it holds behind a
+    /// transaction-mode pooler). On SQLite `body` gets the driver itself: the caller's checks are
+    /// the only wall.
+    func withOwnerScope<T: Sendable>(
+        _ owner: String, _ body: @Sendable (any QueueDriver) async throws -> T
+    ) async throws -> T
+
+    /// Stores a new access token by its hash.
+    func tokenInsert(_ params: TokenInsertParams) async throws -> AccessToken
+
+    /// The unrevoked token with this hash, if any.
+    func tokenFindActive(sha256: String) async throws -> AccessToken?
+
+    /// Revokes a token; returns false when there is no such unrevoked token.
+    func tokenRevoke(_ params: TokenRevokeParams) async throws -> Bool
+
+    /// Every token, revoked ones included, oldest first.
+    func tokenList() async throws -> [AccessToken]
+
     /// Calls `onSignal` with `.listening` once notifications flow (work committed before then is
     /// not announced), then with `.work(queue)` whenever new work may be available, until cancelled.
     /// Returns at once when the database has no notifications; workers then rely on polling.
@@ -199,11 +240,21 @@ package struct JobInsertParams: Sendable {
     package var kind: String
     package var idempotencyKey: String?
     package var tasks: [TaskInsert]
-    package init(owner: String, kind: String, idempotencyKey: String?, tasks: [TaskInsert]) {
+    /// Stored with the job when given, and returned with it when the idempotency key matches, so
+    /// the caller can tell a retry of the same request from another request under the same key.
+    package var requestFingerprint: String?
+    /// JSON text stored with the job (an object), or nil.
+    package var metadata: String?
+    package init(
+        owner: String, kind: String, idempotencyKey: String?, tasks: [TaskInsert], requestFingerprint: String? = nil,
+        metadata: String? = nil
+    ) {
+        self.metadata = metadata
         self.owner = owner
         self.kind = kind
         self.idempotencyKey = idempotencyKey
         self.tasks = tasks
+        self.requestFingerprint = requestFingerprint
     }
 }
 
@@ -212,10 +263,13 @@ package struct JobInsertResult: Sendable, Hashable {
     package var taskIDs: [TaskID]
     /// True when the idempotency key matched an existing job and nothing was inserted.
     package var existing: Bool
-    package init(jobID: JobID, taskIDs: [TaskID], existing: Bool) {
+    /// The existing job's request fingerprint, when the key matched one stored with it.
+    package var requestFingerprint: String?
+    package init(jobID: JobID, taskIDs: [TaskID], existing: Bool, requestFingerprint: String? = nil) {
         self.jobID = jobID
         self.taskIDs = taskIDs
         self.existing = existing
+        self.requestFingerprint = requestFingerprint
     }
 }
 

@@ -9,6 +9,8 @@ public struct JobSnapshot: Sendable, Hashable {
     public var idempotencyKey: String?
     public var createdAt: Date
     public var tasks: [TaskSnapshot]
+    /// What the creator attached to the job (a JSON object as text); nil when nothing was.
+    public var metadata: String? = nil
 
     public init(
         id: JobID, owner: String, kind: String, idempotencyKey: String?, createdAt: Date,

@@ -13,6 +13,8 @@ public struct QueueStats: Sendable, Hashable, Codable {
     public var failedToday: Int
     /// Running tasks whose lease has expired: their worker is gone and the rescuer has not yet run.
     public var expiredLeases: Int
+    /// Discarded tasks kept as dead letters, whenever they failed (until pruned).
+    public var deadLetters: Int = 0
 
     public init(
         queue: String, available: Int = 0, scheduled: Int = 0, running: Int = 0, retryable: Int = 0,
@@ -45,6 +47,7 @@ extension QueueStats {
             case "completed": entry.completedToday += row.count
             case "discarded", "cancelled": entry.failedToday += row.count
             case "expired": entry.expiredLeases += row.count
+            case "dead": entry.deadLetters += row.count
             default: break
             }
             stats[row.queue] = entry

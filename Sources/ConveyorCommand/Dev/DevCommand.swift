@@ -1,8 +1,10 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Conveyor
+import ConveyorArtifacts
 import ConveyorBuiltins
 import ConveyorDemo
+import ConveyorService
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -23,6 +25,11 @@ struct DevCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var artifactOptions: ArtifactOptions
+    @OptionGroup var service: ServiceOptions
+    @OptionGroup var signing: SigningKeyOptions
+
+    @Flag(inversion: .prefixedNo, help: "Serve the HTTP API (on --host and --port) with a development token.")
+    var serve = true
 
     @Flag(help: "Exit when the demo job has ended, with a summary; exit status 1 if it failed.")
     var once = false
@@ -34,6 +41,7 @@ struct DevCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        try service.validate()
     }
 
     func run() async throws {
@@ -64,11 +72,18 @@ struct DevCommand: AsyncParsableCommand {
                 prepare: { try await opened.requireMigrated() },
                 service: DemoJobMonitor(client: client, exitWhenDone: once, outcome: outcome)
             )
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = opened.services.map { .init(service: $0) }
+            services.append(.init(service: worker))
+            if serve {
+                services.append(
+                    .init(
+                        service: api(
+                            opened, signer: try signing.signerOrGenerated(), store: configuration.artifactStore,
+                            logger: logger)))
+            }
+            services.append(.init(service: monitor, successTerminationBehavior: .gracefullyShutdownGroup))
             var groupConfiguration = ServiceGroupConfiguration(
-                services: opened.services.map { .init(service: $0) } + [
-                    .init(service: worker),
-                    .init(service: monitor, successTerminationBehavior: .gracefullyShutdownGroup),
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
@@ -82,5 +97,31 @@ struct DevCommand: AsyncParsableCommand {
         if once, let state = outcome.value, state != .completed {
             throw ExitCode(1)
         }
+    }
+
+    /// The HTTP service, with an admin token issued for this session and printed with the address
+    /// once the server listens.
+    private func api(
+        _ opened: OpenedDatabase, signer: ArtifactURLSigner, store: (any ArtifactStore)?, logger: Logger
+    ) -> some Service {
+        var configuration = service.configuration()
+        configuration.readinessCheck = { try await opened.requireMigrated() }
+        configuration.artifactSigner = signer
+        configuration.artifactStore = store
+        let host = configuration.host
+        let client = opened.client
+        return ConveyorService.buildApplication(
+            client: client, configuration: configuration, logger: logger,
+            onListening: { port in
+                do {
+                    let issued = try await AccessTokens(client: client)
+                        .issue(owner: "dev", role: .admin, label: "conveyor dev")
+                    ProgressPrinter.line(
+                        "conveyor dev: API at http://\(host):\(port) (try: curl -H 'Authorization: Bearer \(issued.token)' http://\(host):\(port)/v1/jobs)"
+                    )
+                } catch {
+                    ProgressPrinter.line("conveyor dev: API at http://\(host):\(port); no development token: \(error)")
+                }
+            })
     }
 }

@@ -27,9 +27,11 @@ struct CLIDatabase: Sendable {
             do {
                 let result = try await body(database, client)
                 try await postgres.query("DROP SCHEMA IF EXISTS \(unescaped: database.schema) CASCADE")
+                try await postgres.query("DROP ROLE IF EXISTS \(unescaped: database.schema)_api")
                 return result
             } catch {
                 _ = try? await postgres.query("DROP SCHEMA IF EXISTS \(unescaped: database.schema) CASCADE")
+                _ = try? await postgres.query("DROP ROLE IF EXISTS \(unescaped: database.schema)_api")
                 throw error
             }
         }

@@ -30,7 +30,8 @@ struct CLIEmbeddedTests {
     func devOnce() async throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let result = try await CLIProcess.run(["dev", "--once"], directory: directory, timeout: .seconds(120))
+        let result = try await CLIProcess.run(
+            ["dev", "--once", "--port", "0"], directory: directory, timeout: .seconds(120))
         #expect(result.succeeded, "\(result)")
         // Split added a task per chunk and one that joined them into an artifact.
         #expect(result.stdout.contains("(demo.audiobook) completed: 9 tasks"), "\(result)")

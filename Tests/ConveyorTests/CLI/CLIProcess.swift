@@ -121,6 +121,9 @@ final class CLIProcess: Sendable {
         return result
     }
 
+    /// What the process has written to stdout so far.
+    var stdoutSoFar: String { read("stdout") }
+
     private func read(_ name: String) -> String {
         let data = (try? Data(contentsOf: output.appendingPathComponent(name))) ?? Data()
         return String(decoding: data, as: UTF8.self)

@@ -36,6 +36,11 @@ final class GatedClaimDriver: QueueDriver {
     }
 
     func migrate() async throws { try await base.migrate() }
+    func jobEventList(_ p: JobEventListParams) async throws -> [JobEventRecord] { try await base.jobEventList(p) }
+    func jobEventCount(_ jobID: JobID) async throws -> Int { try await base.jobEventCount(jobID) }
+    func listenForJobEvents(_ onSignal: @escaping @Sendable (JobEventSignal) -> Void) async throws {
+        try await base.listenForJobEvents(onSignal)
+    }
     func taskInsertMany(_ p: TaskInsertManyParams) async throws -> [TaskID] { try await base.taskInsertMany(p) }
     func jobInsert(_ p: JobInsertParams) async throws -> JobInsertResult { try await base.jobInsert(p) }
     func taskCompleteMany(_ p: TaskCompleteManyParams) async throws -> [TaskID] { try await base.taskCompleteMany(p) }
@@ -66,6 +71,14 @@ final class GatedClaimDriver: QueueDriver {
     func taskClaimLimited(_ p: TaskClaimParams) async throws -> TaskClaimLimitedResult {
         try await base.taskClaimLimited(p)
     }
+    func jobList(_ p: JobListParams) async throws -> [JobSummary] { try await base.jobList(p) }
+    func withOwnerScope<T: Sendable>(
+        _ owner: String, _ body: @Sendable (any QueueDriver) async throws -> T
+    ) async throws -> T { try await base.withOwnerScope(owner, body) }
+    func tokenInsert(_ p: TokenInsertParams) async throws -> AccessToken { try await base.tokenInsert(p) }
+    func tokenFindActive(sha256: String) async throws -> AccessToken? { try await base.tokenFindActive(sha256: sha256) }
+    func tokenRevoke(_ p: TokenRevokeParams) async throws -> Bool { try await base.tokenRevoke(p) }
+    func tokenList() async throws -> [AccessToken] { try await base.tokenList() }
     func taskCompleteWithTasks(_ p: TaskCompleteWithTasksParams) async throws -> TaskFanOutOutcome {
         try await base.taskCompleteWithTasks(p)
     }
