@@ -6,7 +6,7 @@ import Testing
 
 /// The README's "Jobs made of tasks" example, as written there, with the S3 store against the
 /// test script's real S3-compatible server, so the returned URL is a presigned one.
-@Suite("README jobs example", .timeLimit(.minutes(3)))
+@Suite("README jobs example", .boundedParallelism, .timeLimit(.minutes(10)))
 struct ReadmeJobsTests {
     struct Narrate: TaskDefinition {
         static let name = "narrate"

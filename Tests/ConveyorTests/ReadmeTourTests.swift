@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// The README's Swift tour, as written there, so the README cannot drift from the API.
-@Suite("README tour", .timeLimit(.minutes(3)))
+@Suite("README tour", .boundedParallelism, .timeLimit(.minutes(10)))
 struct ReadmeTourTests {
     struct Transcode: TaskDefinition {
         static let name = "transcode"

@@ -6,7 +6,7 @@ import Testing
 
 /// The examples of AWS's "Signature Calculations for the Authorization Header" and "Query
 /// Parameters" pages for S3, which use these example credentials and 24 May 2013, 00:00 UTC.
-@Suite("AWS Signature Version 4", .timeLimit(.minutes(3)))
+@Suite("AWS Signature Version 4", .boundedParallelism, .timeLimit(.minutes(10)))
 struct AWSSignatureV4Tests {
     static let signer = AWSSignatureV4(
         accessKeyID: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",

@@ -2,7 +2,7 @@ import Conveyor
 import Foundation
 import Testing
 
-@Suite("Artifact keys", .timeLimit(.minutes(3)))
+@Suite("Artifact keys", .boundedParallelism, .timeLimit(.minutes(10)))
 struct ArtifactKeyTests {
     @Test("a plain key is owner/job/task/name")
     func plainKey() throws {

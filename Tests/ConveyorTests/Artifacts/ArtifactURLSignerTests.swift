@@ -3,7 +3,7 @@ import ConveyorArtifacts
 import Foundation
 import Testing
 
-@Suite("Artifact URL signer", .timeLimit(.minutes(3)))
+@Suite("Artifact URL signer", .boundedParallelism, .timeLimit(.minutes(10)))
 struct ArtifactURLSignerTests {
     static let secret = Array(repeating: UInt8(7), count: 32)
     static let now = Date(timeIntervalSince1970: 1_767_225_600)

@@ -4,7 +4,7 @@ import Crypto
 import Foundation
 import Testing
 
-@Suite("S3 artifact store, against a real S3-compatible server", .timeLimit(.minutes(3)))
+@Suite("S3 artifact store, against a real S3-compatible server", .boundedParallelism, .timeLimit(.minutes(10)))
 struct S3ArtifactStoreTests {
     static let key = try! ArtifactKey(owner: "alice@example.com", jobID: 42, taskID: 43, name: "chapter-1.mp3")
 

@@ -4,7 +4,7 @@ import Testing
 
 @testable import ConveyorCommand
 
-@Suite("Bench figures", .timeLimit(.minutes(3)))
+@Suite("Bench figures", .boundedParallelism, .timeLimit(.minutes(10)))
 struct BenchFiguresTests {
     @Test("median of odd and even counts, nil when empty")
     func median() {

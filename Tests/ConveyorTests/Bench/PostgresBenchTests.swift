@@ -6,7 +6,7 @@ import Testing
 
 @testable import ConveyorCommand
 
-@Suite("Bench support on PostgreSQL", .timeLimit(.minutes(3)))
+@Suite("Bench support on PostgreSQL", .boundedParallelism, .timeLimit(.minutes(10)))
 struct PostgresBenchTests {
     @Test("seeded rows are finished or in the future, and never count as work to drain")
     func seed() async throws {

@@ -6,7 +6,7 @@ import Testing
 
 @testable import ConveyorCommand
 
-@Suite("Bench on SQLite", .timeLimit(.minutes(3)))
+@Suite("Bench on SQLite", .boundedParallelism, .timeLimit(.minutes(10)))
 struct SQLiteBenchTests {
     /// A directory for one test's bench files, removed afterwards.
     static func withDirectory<T>(_ body: (URL) async throws -> T) async throws -> T {

@@ -6,7 +6,7 @@ import NIOHTTP1
 import Testing
 
 /// The `http` task against a real HTTP server on 127.0.0.1.
-@Suite("Built-in http task", .timeLimit(.minutes(3)))
+@Suite("Built-in http task", .boundedParallelism, .timeLimit(.minutes(10)))
 struct HTTPTaskTests {
     /// The input of an `http` task, as JSON text.
     static func input(_ task: HTTPTask) throws -> String {

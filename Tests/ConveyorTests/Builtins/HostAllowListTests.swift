@@ -1,7 +1,7 @@
 import ConveyorBuiltins
 import Testing
 
-@Suite("Host allow-list", .timeLimit(.minutes(3)))
+@Suite("Host allow-list", .boundedParallelism, .timeLimit(.minutes(10)))
 struct HostAllowListTests {
     @Test("hosts, host:port and wildcards match as documented")
     func matches() throws {

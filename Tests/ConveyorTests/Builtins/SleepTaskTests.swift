@@ -4,7 +4,7 @@ import ConveyorTesting
 import Foundation
 import Testing
 
-@Suite("Built-in sleep task", .timeLimit(.minutes(3)))
+@Suite("Built-in sleep task", .boundedParallelism, .timeLimit(.minutes(10)))
 struct SleepTaskTests {
     @Test("sleep completes, with or without a duration", arguments: TestDriver.allCases)
     func completes(driver: TestDriver) async throws {

@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// The embedded default: `conveyor` on one machine with nothing to install.
-@Suite("CLI on the embedded database", .timeLimit(.minutes(3)))
+@Suite("CLI on the embedded database", .boundedParallelism, .timeLimit(.minutes(10)))
 struct CLIEmbeddedTests {
     static func temporaryDirectory() throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("conveyor-embedded-\(UUID())")

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Bad input to `conveyor` gets one line on stderr that says what to fix, and a non-zero exit.
-@Suite("CLI errors", .timeLimit(.minutes(3)))
+@Suite("CLI errors", .boundedParallelism, .timeLimit(.minutes(10)))
 struct CLIErrorTests {
     /// Checks the shape every error must have: failed, one line, no usage dump, no stack trace.
     static func expectOneLineError(_ result: CLIResult, mentioning fragments: [String]) {

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// `jobs show` as a tree, `jobs watch`, `jobs cancel`, `jobs retry` and `tasks retry`, as real processes.
-@Suite("CLI job control", .timeLimit(.minutes(3)))
+@Suite("CLI job control", .boundedParallelism, .timeLimit(.minutes(10)))
 struct CLIJobControlTests {
     static func sleep(_ name: String, ms: Int = 1, after: [String] = []) -> NewTask {
         NewTask(kind: "sleep", input: #"{"ms":\#(ms)}"#, queue: "cli-jobs", name: name, dependsOn: after)

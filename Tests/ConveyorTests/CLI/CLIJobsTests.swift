@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// `migrate`, `enqueue` and `jobs show` against a real database.
-@Suite("CLI enqueue and jobs", .timeLimit(.minutes(3)))
+@Suite("CLI enqueue and jobs", .boundedParallelism, .timeLimit(.minutes(10)))
 struct CLIJobsTests {
     @Test("migrate, then enqueue sleep, then jobs show displays it")
     func migrateEnqueueShow() async throws {

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// At-least-once across a crash: a worker process killed outright loses nothing.
-@Suite("Lease rescue after a crash", .timeLimit(.minutes(3)))
+@Suite("Lease rescue after a crash", .boundedParallelism, .timeLimit(.minutes(10)))
 struct CLIRescueTests {
     @Test("a conveyor work process killed with SIGKILL while holding 50 running tasks: all 50 run again and complete")
     func killedWorker() async throws {

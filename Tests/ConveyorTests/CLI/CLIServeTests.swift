@@ -13,7 +13,7 @@ import Testing
 #endif
 
 /// `conveyor tokens` and `conveyor serve` as real child processes, over real HTTP.
-@Suite("CLI serve and tokens", .timeLimit(.minutes(3)))
+@Suite("CLI serve and tokens", .boundedParallelism, .timeLimit(.minutes(10)))
 struct CLIServeTests {
     @Test("tokens create prints a token once; serve accepts it until tokens revoke, from the next request on")
     func serveWithTokens() async throws {

@@ -10,7 +10,7 @@ import Testing
 #endif
 
 /// `conveyor stats` against a real database and a real worker process.
-@Suite("CLI stats", .timeLimit(.minutes(3)))
+@Suite("CLI stats", .boundedParallelism, .timeLimit(.minutes(10)))
 struct CLIStatsTests {
     /// The parts of `stats --json` the tests read.
     struct Shown: Decodable {

@@ -11,7 +11,7 @@ import Testing
 #endif
 
 /// `conveyor work` as a real child process.
-@Suite("CLI work", .timeLimit(.minutes(3)))
+@Suite("CLI work", .boundedParallelism, .timeLimit(.minutes(10)))
 struct CLIWorkTests {
     /// Fast timings, so the tests wait on events in milliseconds rather than seconds.
     static let fast = ["--poll-interval", "100ms", "--rescue-interval", "200ms", "--promote-interval", "50ms"]

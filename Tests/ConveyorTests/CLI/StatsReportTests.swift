@@ -4,7 +4,7 @@ import Testing
 
 @testable import ConveyorCommand
 
-@Suite("Stats report", .timeLimit(.minutes(3)))
+@Suite("Stats report", .boundedParallelism, .timeLimit(.minutes(10)))
 struct StatsReportTests {
     static let now = Date(timeIntervalSince1970: 2_000_000_000)
 

@@ -3,7 +3,7 @@ import ConveyorTesting
 import Foundation
 import Testing
 
-@Suite("Batch enqueue", .timeLimit(.minutes(3)))
+@Suite("Batch enqueue", .boundedParallelism, .timeLimit(.minutes(10)))
 struct BatchEnqueueTests {
     @Test(
         "a batch returns each task's id in the order given, ascending, each naming the task it was given for",

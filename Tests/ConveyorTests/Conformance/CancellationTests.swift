@@ -4,7 +4,7 @@ import Foundation
 import Synchronization
 import Testing
 
-@Suite("Cancelled callers", .timeLimit(.minutes(3)))
+@Suite("Cancelled callers", .boundedParallelism, .timeLimit(.minutes(10)))
 struct CancellationTests {
     @Test(
         "a caller cancelled in the middle of driver operations leaves no transaction open and the driver usable",

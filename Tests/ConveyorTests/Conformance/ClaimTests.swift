@@ -3,7 +3,7 @@ import ConveyorTesting
 import Foundation
 import Testing
 
-@Suite("Claim and fencing", .timeLimit(.minutes(3)))
+@Suite("Claim and fencing", .boundedParallelism, .timeLimit(.minutes(10)))
 struct ClaimTests {
     @Test("claims in priority, then run_at, then id order, only from its queue", arguments: TestDriver.allCases)
     func claimOrder(driver: TestDriver) async throws {

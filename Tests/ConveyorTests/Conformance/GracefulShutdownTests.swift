@@ -3,7 +3,7 @@ import ConveyorTesting
 import ServiceLifecycle
 import Testing
 
-@Suite("Graceful shutdown", .timeLimit(.minutes(3)))
+@Suite("Graceful shutdown", .boundedParallelism, .timeLimit(.minutes(10)))
 struct GracefulShutdownTests {
     @Test(
         "running tasks finish within the deadline; those that cannot are released and completed by another worker",
@@ -49,7 +49,7 @@ struct GracefulShutdownTests {
     }
 }
 
-@Suite("Shutdown racing a claim", .timeLimit(.minutes(3)))
+@Suite("Shutdown racing a claim", .boundedParallelism, .timeLimit(.minutes(10)))
 struct ShutdownRaceTests {
     @Test("tasks a claim returns after shutdown began are handed back, never run", arguments: TestDriver.allCases)
     func lateClaimIsReleased(driver: TestDriver) async throws {
@@ -80,7 +80,7 @@ struct ShutdownRaceTests {
     }
 }
 
-@Suite("Running tasks registry", .timeLimit(.minutes(3)))
+@Suite("Running tasks registry", .boundedParallelism, .timeLimit(.minutes(10)))
 struct RunningTasksTests {
     @Test("an old attempt's outcome does not forget the task's new attempt")
     func removeMatchesAttempt() {

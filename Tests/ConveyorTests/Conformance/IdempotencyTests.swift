@@ -3,7 +3,7 @@ import ConveyorTesting
 import Foundation
 import Testing
 
-@Suite("Idempotency keys", .timeLimit(.minutes(3)))
+@Suite("Idempotency keys", .boundedParallelism, .timeLimit(.minutes(10)))
 struct IdempotencyTests {
     @Test("concurrent enqueues with one key create one job and all return it", arguments: TestDriver.allCases)
     func concurrentEnqueues(driver: TestDriver) async throws {

@@ -5,7 +5,7 @@ import Logging
 import ServiceLifecycle
 import Testing
 
-@Suite("Job event feed", .timeLimit(.minutes(3)))
+@Suite("Job event feed", .boundedParallelism, .timeLimit(.minutes(10)))
 struct JobEventTests {
     /// What a feed reports of one change, for comparing whole sequences.
     struct Change: Equatable, CustomStringConvertible {

@@ -3,7 +3,7 @@ import ConveyorTesting
 import Foundation
 import Testing
 
-@Suite("Multi-task jobs", .timeLimit(.minutes(3)))
+@Suite("Multi-task jobs", .boundedParallelism, .timeLimit(.minutes(10)))
 struct JobInsertTests {
     @Test("a job's tasks are inserted together with it or not at all", arguments: TestDriver.allCases)
     func failedInsertLeavesNothing(driver: TestDriver) async throws {

@@ -3,7 +3,7 @@ import ConveyorTesting
 import Foundation
 import Testing
 
-@Suite("Job lists", .timeLimit(.minutes(3)))
+@Suite("Job lists", .boundedParallelism, .timeLimit(.minutes(10)))
 struct JobListTests {
     @Test(
         "jobs list newest first, single-task and multi-task alike, filtered by owner and kind, paged by id",

@@ -3,7 +3,7 @@ import ConveyorTesting
 import Foundation
 import Testing
 
-@Suite("Leader election", .timeLimit(.minutes(3)))
+@Suite("Leader election", .boundedParallelism, .timeLimit(.minutes(10)))
 struct LeaderElectionTests {
     @Test(
         "one of two contenders wins; the seat is kept by re-election and taken over after expiry",

@@ -4,7 +4,7 @@ import Foundation
 import Synchronization
 import Testing
 
-@Suite("Leases", .timeLimit(.minutes(3)))
+@Suite("Leases", .boundedParallelism, .timeLimit(.minutes(10)))
 struct LeaseTests {
     @Test(
         "a handler whose task was rescued elsewhere is cancelled, and its late outcome changes nothing",

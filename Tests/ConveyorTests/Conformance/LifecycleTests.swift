@@ -3,7 +3,7 @@ import ConveyorTesting
 import Foundation
 import Testing
 
-@Suite("Task lifecycle", .timeLimit(.minutes(3)))
+@Suite("Task lifecycle", .boundedParallelism, .timeLimit(.minutes(10)))
 struct LifecycleTests {
     @Test("a task runs once, completes and keeps its result", arguments: TestDriver.allCases)
     func completes(driver: TestDriver) async throws {

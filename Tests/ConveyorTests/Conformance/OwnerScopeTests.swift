@@ -3,7 +3,7 @@ import ConveyorTesting
 import Foundation
 import Testing
 
-@Suite("Owner scope", .timeLimit(.minutes(3)))
+@Suite("Owner scope", .boundedParallelism, .timeLimit(.minutes(10)))
 struct OwnerScopeTests {
     @Test(
         "inside an owner's scope, reads and writes reach that owner's jobs; other owners' are hidden where the driver enforces it",

@@ -2,7 +2,7 @@ import Conveyor
 import ConveyorTesting
 import Testing
 
-@Suite("Progress", .timeLimit(.minutes(3)))
+@Suite("Progress", .boundedParallelism, .timeLimit(.minutes(10)))
 struct ProgressTests {
     @Test(
         "a running handler's progress is stored and readable, and counts toward its job's progress",

@@ -3,7 +3,7 @@ import ConveyorTesting
 import Foundation
 import Testing
 
-@Suite("Pruning", .timeLimit(.minutes(3)))
+@Suite("Pruning", .boundedParallelism, .timeLimit(.minutes(10)))
 struct PruneTests {
     @Test(
         "prune deletes only finished tasks past their retention, and jobs left without tasks",

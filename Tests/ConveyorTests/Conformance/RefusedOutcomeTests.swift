@@ -2,7 +2,7 @@ import Conveyor
 import ConveyorTesting
 import Testing
 
-@Suite("Outcomes the database refuses", .timeLimit(.minutes(3)))
+@Suite("Outcomes the database refuses", .boundedParallelism, .timeLimit(.minutes(10)))
 struct RefusedOutcomeTests {
     @Test(
         "a refused outcome is isolated and discarded with the reason; the rest of its batch is written",

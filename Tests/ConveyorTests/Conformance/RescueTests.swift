@@ -3,7 +3,7 @@ import ConveyorTesting
 import Foundation
 import Testing
 
-@Suite("Rescue of expired leases", .timeLimit(.minutes(3)))
+@Suite("Rescue of expired leases", .boundedParallelism, .timeLimit(.minutes(10)))
 struct RescueTests {
     @Test(
         "an expired lease is retried after its backoff with the reason, then dead-lettered when no attempt is left",

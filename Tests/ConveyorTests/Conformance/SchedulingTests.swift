@@ -3,7 +3,7 @@ import ConveyorTesting
 import Foundation
 import Testing
 
-@Suite("Delayed and retryable tasks", .timeLimit(.minutes(3)))
+@Suite("Delayed and retryable tasks", .boundedParallelism, .timeLimit(.minutes(10)))
 struct SchedulingTests {
     @Test(
         "promotion makes due scheduled and retryable tasks available, and nothing else", arguments: TestDriver.allCases)

@@ -3,7 +3,7 @@ import ConveyorTesting
 import Foundation
 import Testing
 
-@Suite("Queue stats", .timeLimit(.minutes(3)))
+@Suite("Queue stats", .boundedParallelism, .timeLimit(.minutes(10)))
 struct StatsTests {
     @Test("stats count each state per queue, finished ones since the given time", arguments: TestDriver.allCases)
     func counts(driver: TestDriver) async throws {

@@ -3,7 +3,7 @@ import ConveyorTesting
 import Foundation
 import Testing
 
-@Suite("Access tokens", .timeLimit(.minutes(3)))
+@Suite("Access tokens", .boundedParallelism, .timeLimit(.minutes(10)))
 struct TokenTests {
     @Test("a token is found by its hash until revoked, by id or by hash", arguments: TestDriver.allCases)
     func lifecycle(driver: TestDriver) async throws {

@@ -2,7 +2,7 @@ import Conveyor
 import ConveyorTesting
 import Testing
 
-@Suite("Waking up for new work", .timeLimit(.minutes(3)))
+@Suite("Waking up for new work", .boundedParallelism, .timeLimit(.minutes(10)))
 struct WakeUpTests {
     @Test("with notifications off, tasks are still picked up by polling", arguments: TestDriver.allCases)
     func pollingWithoutListen(driver: TestDriver) async throws {

@@ -3,7 +3,7 @@ import ConveyorTesting
 import Foundation
 import Testing
 
-@Suite("Worker registry and heartbeats", .timeLimit(.minutes(3)))
+@Suite("Worker registry and heartbeats", .boundedParallelism, .timeLimit(.minutes(10)))
 struct WorkerRegistryTests {
     @Test("a heartbeat registers the worker and extends only the leases it still holds", arguments: TestDriver.allCases)
     func heartbeat(driver: TestDriver) async throws {

@@ -5,7 +5,7 @@ import Crypto
 import Foundation
 import Testing
 
-@Suite("Artifacts written by handlers", .timeLimit(.minutes(3)))
+@Suite("Artifacts written by handlers", .boundedParallelism, .timeLimit(.minutes(10)))
 struct ArtifactRegistrationTests {
     @Test(
         "a handler writes an artifact; a retried attempt replaces it, bytes and record", arguments: TestDriver.allCases)

@@ -4,7 +4,7 @@ import Foundation
 import Synchronization
 import Testing
 
-@Suite("Task dependencies", .timeLimit(.minutes(3)))
+@Suite("Task dependencies", .boundedParallelism, .timeLimit(.minutes(10)))
 struct DependencyTests {
     @Test("a diamond runs in dependency order and its tasks wait blocked", arguments: TestDriver.allCases)
     func diamond(driver: TestDriver) async throws {

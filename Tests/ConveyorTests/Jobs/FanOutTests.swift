@@ -4,7 +4,7 @@ import Foundation
 import Synchronization
 import Testing
 
-@Suite("Run-time fan-out", .timeLimit(.minutes(3)))
+@Suite("Run-time fan-out", .boundedParallelism, .timeLimit(.minutes(10)))
 struct FanOutTests {
     /// `split` adds `parts` steps and a `join` that waits for all of them and returns their count.
     static func registry(log: StepLog, parts: Int, holdFirstAttempt: HoldFirstAttempt? = nil) -> TaskRegistry {

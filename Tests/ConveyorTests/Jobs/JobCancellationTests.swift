@@ -3,7 +3,7 @@ import ConveyorTesting
 import Foundation
 import Testing
 
-@Suite("Job cancellation", .timeLimit(.minutes(3)))
+@Suite("Job cancellation", .boundedParallelism, .timeLimit(.minutes(10)))
 struct JobCancellationTests {
     @Test(
         "cancelling a job cancels waiting tasks at once and a running handler soon after; its late outcome changes nothing",

@@ -4,7 +4,7 @@ import Foundation
 import Synchronization
 import Testing
 
-@Suite("Retry and redrive", .timeLimit(.minutes(3)))
+@Suite("Retry and redrive", .boundedParallelism, .timeLimit(.minutes(10)))
 struct RedriveTests {
     /// `flaky` fails while the switch is off.
     static func registry(log: StepLog, healthy: Switch) -> TaskRegistry {

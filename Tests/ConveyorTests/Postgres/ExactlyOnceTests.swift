@@ -4,7 +4,7 @@ import ConveyorTesting
 import PostgresNIO
 import Testing
 
-@Suite("No duplicates without faults on PostgreSQL", .timeLimit(.minutes(3)))
+@Suite("No duplicates without faults on PostgreSQL", .boundedParallelism, .timeLimit(.minutes(10)))
 struct ExactlyOnceTests {
     @Test("4 workers, each with its own connection pool, run 20,000 tasks exactly once")
     func fourWorkers() async throws {

@@ -5,7 +5,7 @@ import Logging
 import PostgresNIO
 import Testing
 
-@Suite("PostgreSQL resilience", .timeLimit(.minutes(3)))
+@Suite("PostgreSQL resilience", .boundedParallelism, .timeLimit(.minutes(10)))
 struct PostgresResilienceTests {
     @Test("eight clients migrating one new schema at once all succeed, and it is migrated once")
     func concurrentMigrations() async throws {

@@ -7,7 +7,7 @@ import Testing
 
 @testable import ConveyorPostgres
 
-@Suite("Row-level security on PostgreSQL", .timeLimit(.minutes(3)))
+@Suite("Row-level security on PostgreSQL", .boundedParallelism, .timeLimit(.minutes(10)))
 struct RowLevelSecurityTests {
     @Test("in an owner's scope, a query with no owner filter of its own returns no other owner's rows")
     func noFilterStillScoped() async throws {

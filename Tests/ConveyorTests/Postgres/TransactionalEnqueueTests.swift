@@ -5,7 +5,7 @@ import Logging
 import PostgresNIO
 import Testing
 
-@Suite("Transactional enqueue on PostgreSQL", .timeLimit(.minutes(3)))
+@Suite("Transactional enqueue on PostgreSQL", .boundedParallelism, .timeLimit(.minutes(10)))
 struct TransactionalEnqueueTests {
     struct Rollback: Error {}
 

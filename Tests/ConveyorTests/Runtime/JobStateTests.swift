@@ -1,7 +1,7 @@
 import Conveyor
 import Testing
 
-@Suite("Job state", .timeLimit(.minutes(3)))
+@Suite("Job state", .boundedParallelism, .timeLimit(.minutes(10)))
 struct JobStateTests {
     @Test(
         "follows its tasks",

@@ -1,7 +1,7 @@
 import Conveyor
 import Testing
 
-@Suite("Retry policy", .timeLimit(.minutes(3)))
+@Suite("Retry policy", .boundedParallelism, .timeLimit(.minutes(10)))
 struct RetryPolicyTests {
     @Test("backoff grows exponentially up to its cap")
     func exponential() {

@@ -7,7 +7,7 @@ import ServiceLifecycle
 import Synchronization
 import Testing
 
-@Suite("SQLite: many drivers on one file", .timeLimit(.minutes(3)))
+@Suite("SQLite: many drivers on one file", .boundedParallelism, .timeLimit(.minutes(10)))
 struct SQLiteSharedFileTests {
     @Test("two workers, each with its own driver on one file, run 5,000 tasks exactly once")
     func twoDriversExactlyOnce() async throws {

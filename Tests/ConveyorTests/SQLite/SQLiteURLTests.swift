@@ -3,7 +3,7 @@ import ConveyorSQLite
 import Foundation
 import Testing
 
-@Suite("SQLite URLs and paths", .timeLimit(.minutes(3)))
+@Suite("SQLite URLs and paths", .boundedParallelism, .timeLimit(.minutes(10)))
 struct SQLiteURLTests {
     @Test("sqlite:/// URLs, relative URLs and plain paths resolve to absolute paths")
     func parses() throws {

@@ -12,7 +12,7 @@ import Testing
 
 @testable import ConveyorService
 
-@Suite("HTTP: artifacts and signed URLs", .timeLimit(.minutes(3)))
+@Suite("HTTP: artifacts and signed URLs", .boundedParallelism, .timeLimit(.minutes(10)))
 struct ArtifactsAPITests {
     static let secret = Array("artifact-url-test-secret-0123456789abcdef".utf8)
 

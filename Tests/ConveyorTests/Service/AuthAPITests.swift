@@ -6,7 +6,7 @@ import Testing
 
 @testable import ConveyorService
 
-@Suite("HTTP API: tokens and owners", .timeLimit(.minutes(3)))
+@Suite("HTTP API: tokens and owners", .boundedParallelism, .timeLimit(.minutes(10)))
 struct AuthAPITests {
     @Test("a request without a valid bearer token is 401 in the error format", arguments: TestDriver.allCases)
     func unauthorized(driver: TestDriver) async throws {

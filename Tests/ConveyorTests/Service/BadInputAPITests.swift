@@ -8,7 +8,7 @@ import Testing
 
 @testable import ConveyorService
 
-@Suite("HTTP API: bad input", .timeLimit(.minutes(3)))
+@Suite("HTTP API: bad input", .boundedParallelism, .timeLimit(.minutes(10)))
 struct BadInputAPITests {
     @Test("unknown and read-only fields are 400 naming the field")
     func strictFields() async throws {

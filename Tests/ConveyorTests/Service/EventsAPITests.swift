@@ -9,7 +9,7 @@ import Testing
 
 @testable import ConveyorService
 
-@Suite("HTTP: job events (SSE)", .timeLimit(.minutes(3)))
+@Suite("HTTP: job events (SSE)", .boundedParallelism, .timeLimit(.minutes(10)))
 struct EventsAPITests {
     /// What a change event says, comparable with ``JobEventTests/expected``.
     static func change(_ event: ParsedEvent) -> JobEventTests.Change? {

@@ -6,7 +6,7 @@ import Testing
 
 @testable import ConveyorService
 
-@Suite("HTTP API: jobs", .timeLimit(.minutes(3)))
+@Suite("HTTP API: jobs", .boundedParallelism, .timeLimit(.minutes(10)))
 struct JobsAPITests {
     @Test("a one-task job is created from a kind and input, and read back", arguments: TestDriver.allCases)
     func createOneTask(driver: TestDriver) async throws {

@@ -3,7 +3,7 @@ import Testing
 
 @testable import ConveyorService
 
-@Suite("The OpenAPI document in the repository", .timeLimit(.minutes(3)))
+@Suite("The OpenAPI document in the repository", .boundedParallelism, .timeLimit(.minutes(10)))
 struct OpenAPIFileTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()

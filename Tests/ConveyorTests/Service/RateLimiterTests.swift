@@ -2,7 +2,7 @@ import Testing
 
 @testable import ConveyorService
 
-@Suite("Rate limiter", .timeLimit(.minutes(1)))
+@Suite("Rate limiter", .boundedParallelism, .timeLimit(.minutes(10)))
 struct RateLimiterTests {
     @Test("a bucket allows its burst, then one per 1/rate seconds, per key")
     func tokenBucket() {

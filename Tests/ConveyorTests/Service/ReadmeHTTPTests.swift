@@ -8,7 +8,7 @@ import Testing
 
 /// The README's HTTP walkthrough (create a job with curl, follow it with `curl -N …/events`,
 /// download its artifact), run as written, with bash and curl, against a live `conveyor dev`.
-@Suite("README HTTP walkthrough", .timeLimit(.minutes(3)))
+@Suite("README HTTP walkthrough", .boundedParallelism, .timeLimit(.minutes(10)))
 struct ReadmeHTTPTests {
     static let marker = "<!-- README-HTTP-WALKTHROUGH"
     static let documentedBase = "http://127.0.0.1:8787"

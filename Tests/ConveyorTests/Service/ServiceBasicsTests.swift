@@ -7,7 +7,7 @@ import Testing
 
 @testable import ConveyorService
 
-@Suite("HTTP API: health, OpenAPI, live server", .timeLimit(.minutes(3)))
+@Suite("HTTP API: health, OpenAPI, live server", .boundedParallelism, .timeLimit(.minutes(10)))
 struct ServiceBasicsTests {
     @Test("healthz and readyz answer without a token; readyz fails when the readiness check does")
     func health() async throws {

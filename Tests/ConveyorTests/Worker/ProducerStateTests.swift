@@ -2,7 +2,7 @@ import Testing
 
 @testable import Conveyor
 
-@Suite("Producer claim decisions", .timeLimit(.minutes(3)))
+@Suite("Producer claim decisions", .boundedParallelism, .timeLimit(.minutes(10)))
 struct ProducerStateTests {
     @Test("the first claim asks for every slot; a full claim waits for slots to free")
     func firstClaimFillsEverySlot() {
@@ -55,7 +55,7 @@ struct ProducerStateTests {
     }
 }
 
-@Suite("Producer state machine", .timeLimit(.minutes(3)))
+@Suite("Producer state machine", .boundedParallelism, .timeLimit(.minutes(10)))
 struct ProducerStateEventTests {
     @Test("claims its free slots while the queue may hold work")
     func claimsFreeSlots() {
