@@ -7,7 +7,7 @@ import Testing
 
 /// The README's limits example, as written there: 40-chunk jobs from several users against a
 /// TTS endpoint that takes 10 at a time.
-@Suite("README limits example", .timeLimit(.minutes(3)))
+@Suite("README limits example", .boundedParallelism, .timeLimit(.minutes(10)))
 struct ReadmeLimitsTests {
     struct SynthesizeChunk: TaskDefinition {
         static let name = "synthesize-chunk"

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// `conveyor queues` and `conveyor resources`: runtime settings from the command line.
-@Suite("CLI queues and resources", .timeLimit(.minutes(3)))
+@Suite("CLI queues and resources", .boundedParallelism, .timeLimit(.minutes(10)))
 struct CLIFlowTests {
     static func run(_ arguments: [String], _ database: CLIDatabase) async throws -> CLIResult {
         try await CLIProcess.run(arguments + database.arguments)

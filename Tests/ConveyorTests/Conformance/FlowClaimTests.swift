@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// The limited claim, driven directly: what it admits under each kind of limit, deterministically.
-@Suite("Flow control claims", .timeLimit(.minutes(3)))
+@Suite("Flow control claims", .boundedParallelism, .timeLimit(.minutes(10)))
 struct FlowClaimTests {
     static func claim(
         _ client: ConveyorClient, _ queue: String, limit: Int = 50, now: Date? = nil

@@ -5,7 +5,7 @@ import Testing
 
 /// Hand-overs: a running task reserves the task that starts in its place when its handler
 /// returns. The pair holds one place, so limits stay exact with no claim between the two.
-@Suite("Flow control hand-overs", .timeLimit(.minutes(3)))
+@Suite("Flow control hand-overs", .boundedParallelism, .timeLimit(.minutes(10)))
 struct FlowHandOverTests {
     static func claim(
         _ client: ConveyorClient, _ queue: String, limit: Int = 10, worker: String = "w",

@@ -3,7 +3,7 @@ import ConveyorTesting
 import Foundation
 import Testing
 
-@Suite("Flow control settings", .timeLimit(.minutes(3)))
+@Suite("Flow control settings", .boundedParallelism, .timeLimit(.minutes(10)))
 struct FlowSettingsTests {
     @Test("queue and resource settings round-trip, replace, pause, resume and remove", arguments: TestDriver.allCases)
     func roundTrip(driver: TestDriver) async throws {

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// What a running worker takes from a queue's settings besides limits.
-@Suite("Flow control settings in a running worker", .timeLimit(.minutes(3)))
+@Suite("Flow control settings in a running worker", .boundedParallelism, .timeLimit(.minutes(10)))
 struct FlowWorkerTests {
     @Test(
         "a queue's timeout and max-attempts cap, set in the database, apply to its tasks",

@@ -33,12 +33,10 @@ struct WakeUpTests {
                 client: client, registry: .scripted(log: log), configuration: configuration, logger: .test())
             try await withRunningWorker(worker) {
                 try await waitUntil("worker registered") { try await !client.workers().isEmpty }
-                // Several rounds: each must be woken by its own notification, since no poll fires
-                // (the next is an hour away, so the generous bound only allows for a loaded machine:
-                // in the full parallel run, every SQLite statement of the process shares one thread pool).
+                // Several rounds: each must be woken by its own notification, since no poll fires.
                 for round in 1...3 {
                     let job = try await client.enqueue(Scripted(action: .succeed))
-                    try await waitUntil("task of round \(round) completed after a notification", timeout: .seconds(60))
+                    try await waitUntil("task of round \(round) completed after a notification", timeout: .seconds(10))
                     {
                         try await client.task(job.taskIDs[0])?.state == .completed
                     }

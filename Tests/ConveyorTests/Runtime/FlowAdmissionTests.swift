@@ -3,7 +3,7 @@ import Testing
 
 @testable import Conveyor
 
-@Suite("Flow admission rules", .timeLimit(.minutes(3)))
+@Suite("Flow admission rules", .boundedParallelism, .timeLimit(.minutes(10)))
 struct FlowAdmissionTests {
     static let start = Date(timeIntervalSince1970: 1_000_000)
 

@@ -2,7 +2,7 @@ import Testing
 
 @testable import Conveyor
 
-@Suite("Producer claim decisions under flow control", .timeLimit(.minutes(3)))
+@Suite("Producer claim decisions under flow control", .boundedParallelism, .timeLimit(.minutes(10)))
 struct ProducerStateFlowTests {
     @Test("a claim held back by a limit tries again when one of its tasks finishes; a drained one waits")
     func heldBackClaimsRetryOnFinish() {

@@ -4,7 +4,7 @@ import Testing
 
 /// A leader whose place is being handed over to a follower is never reported as returned: a
 /// claim of the same worker must not count its place as free while the follower may take it.
-@Suite("Running attempts during a hand-over", .timeLimit(.minutes(3)))
+@Suite("Running attempts during a hand-over", .boundedParallelism, .timeLimit(.minutes(10)))
 struct RunningTasksHandOverTests {
     @Test("a returned handler frees its place, unless a follower is being reserved for it")
     func handOverKeepsThePlace() {
