@@ -5,8 +5,11 @@ import Testing
 
 /// The guarantees of flow control, checked end to end: 8 worker slots per queue in 2 workers (on
 /// PostgreSQL, 2 `conveyor work` processes; see ``FlowWorkers``), handlers that record when they
-/// ran, and the records read back from the database. Serialized, so that the runs do not compete with each other for the machine.
-@Suite("Flow control exactness, across workers and processes", .serialized, .boundedParallelism, .timeLimit(.minutes(10)))
+/// ran, and the records read back from the database. Serialized, so that the runs do not compete
+/// with each other for the machine (scripts/test runs this suite alone, after the others).
+@Suite(
+    "Flow control exactness, across workers and processes", .serialized, .boundedParallelism,
+    .timeLimit(.minutes(10)))
 struct FlowExactnessTests {
     /// A `sleep` task that records when it ran; its input names its resources, so runs can be
     /// grouped by them afterwards (the handler ignores the extra field).
