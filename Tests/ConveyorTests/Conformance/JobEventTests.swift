@@ -58,12 +58,13 @@ struct JobEventTests {
     }
 
     /// Runs the chain through the driver, one step at a time: a progress report, a failed attempt
-    /// retried after a promotion, and completions that unblock the next task.
-    static func drive(_ client: ConveyorClient, queue: String = "events") async throws {
+    /// retried after a promotion, and completions that unblock the next task. `limited` claims
+    /// through the flow-control claim, as a worker does for a queue with a limit.
+    static func drive(_ client: ConveyorClient, queue: String = "events", limited: Bool = false) async throws {
         let d = client.driver
         func claim() async throws -> ClaimedTask {
-            let claimed = try await d.taskClaim(
-                .init(queue: queue, limit: 1, workerID: "w", leaseDuration: .seconds(60)))
+            let params = TaskClaimParams(queue: queue, limit: 1, workerID: "w", leaseDuration: .seconds(60))
+            let claimed = limited ? try await d.taskClaimLimited(params).tasks : try await d.taskClaim(params)
             return try #require(claimed.first)
         }
         func complete(_ task: ClaimedTask, _ outcome: TaskCompletion.Outcome) async throws {
@@ -103,6 +104,19 @@ struct JobEventTests {
             #expect(events.last?.jobProgress == 1)
             #expect(events.allSatisfy { $0.jobID == job.jobID })
             #expect(events[4].task.progressMessage == "half")
+        }
+    }
+
+    @Test(
+        "a job on a queue under a limit has the same feed: the limited claim enters the log too",
+        arguments: TestDriver.allCases)
+    func limitedClaimFeed(driver: TestDriver) async throws {
+        try await driver.withDatabase { client in
+            try await client.setQueue(QueueSettings("events-limited", concurrencyLimit: 2))
+            let job = try await Self.enqueueChain(client, queue: "events-limited")
+            try await Self.drive(client, queue: "events-limited", limited: true)
+            let events = try await Self.collect(client.jobEvents(job.jobID))
+            #expect(events.map(Self.change) == Self.expected)
         }
     }
 
