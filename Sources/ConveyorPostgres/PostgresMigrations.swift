@@ -326,6 +326,7 @@ enum PostgresMigrations {
                     held text[];
                     allowed text[];
                     unlocked text[] := '{}';
+                    waiting_with_resources boolean;
                     stamp timestamptz;
                 BEGIN
                     SELECT * INTO settings FROM {schema}.queues WHERE name = p_queue;
@@ -381,7 +382,14 @@ enum PostgresMigrations {
                     -- statement below from running (and so from being planned: its plan is made at its first run
                     -- in a session and kept) while the tasks table is empty, as it is when workers start before
                     -- any task exists, where every read of the table by key was planned as a scan of all of it.
-                    IF NOT EXISTS (SELECT 1 FROM {schema}.tasks t WHERE t.state = 'available' AND t.queue = p_queue) THEN
+                    -- Each look starts at the head of a partial index, past entries of tasks claimed since the
+                    -- last vacuum, so the second is skipped when the first finds a task.
+                    waiting_with_resources := EXISTS (SELECT 1 FROM {schema}.tasks t
+                                                      WHERE t.state = 'available' AND t.queue = p_queue
+                                                        AND t.resources <> '{}');
+                    IF NOT waiting_with_resources
+                       AND NOT EXISTS (SELECT 1 FROM {schema}.tasks t WHERE t.state = 'available' AND t.queue = p_queue)
+                    THEN
                         RETURN QUERY SELECT NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::text, NULL::text,
                             NULL::smallint, NULL::smallint, NULL::smallint, NULL::timestamptz, false, 0::bigint,
                             NULL::timestamptz, false, false;
@@ -390,9 +398,7 @@ enum PostgresMigrations {
                     -- The limited resources to lock and count, when a waiting task of the queue uses one.
                     SELECT coalesce(array_agg(r.name ORDER BY r.name), '{}') INTO allowed
                     FROM {schema}.resources r
-                    WHERE (r.concurrency_limit IS NOT NULL OR r.rate_limit IS NOT NULL)
-                      AND EXISTS (SELECT 1 FROM {schema}.tasks t
-                                  WHERE t.state = 'available' AND t.queue = p_queue AND t.resources <> '{}');
+                    WHERE (r.concurrency_limit IS NOT NULL OR r.rate_limit IS NOT NULL) AND waiting_with_resources;
 
                     IF p_follow_id IS NULL THEN
                         -- Every claim that could spend the same capacity waits here for the one before it to
