@@ -17,17 +17,42 @@ struct ReadmeLimitsTests {
         var chunk: Int
     }
 
-    /// How many handlers run at once, and in which order users' chunks started.
+    /// How many handlers run at once, and in which order users' chunks started. A call holds its
+    /// place until the endpoint is full or no chunk waits to be claimed (at the end, or while the
+    /// rest are reserved to follow running calls), so whether the limit's places are all used is
+    /// seen from the calls themselves, not from how long each one takes.
     final class Endpoint: Sendable {
-        private let state = Mutex<(now: Int, most: Int, started: [String])>((0, 0, []))
-        func enter(_ user: String) {
-            state.withLock {
-                $0.now += 1
-                $0.most = max($0.most, $0.now)
-                $0.started.append(user)
+        private struct State {
+            var now = 0
+            var most = 0
+            var started: [String] = []
+            /// How many times the endpoint filled: a call waits for the next.
+            var fills = 0
+        }
+        private let state = Mutex(State())
+        let places: Int
+        let nothingWaits: @Sendable () async throws -> Bool
+
+        init(places: Int, nothingWaits: @escaping @Sendable () async throws -> Bool) {
+            self.places = places
+            self.nothingWaits = nothingWaits
+        }
+
+        func call(_ user: String) async throws {
+            let entered = state.withLock { state in
+                state.now += 1
+                state.most = max(state.most, state.now)
+                state.started.append(user)
+                if state.now >= places { state.fills += 1 }
+                return state.fills
+            }
+            defer { state.withLock { $0.now -= 1 } }
+            try await waitUntil("the endpoint full or no chunk waiting", every: .milliseconds(5)) {
+                if state.withLock({ $0.fills > entered || $0.now >= places }) { return true }
+                return try await nothingWaits()
             }
         }
-        func leave() { state.withLock { $0.now -= 1 } }
+
         var most: Int { state.withLock { $0.most } }
         var started: [String] { state.withLock { $0.started } }
     }
@@ -45,12 +70,12 @@ struct ReadmeLimitsTests {
                         tasks: try (0..<40).map { try NewTask(SynthesizeChunk(book: user, chunk: $0)) },
                         owner: user))
             }
-            let endpoint = Endpoint()
+            let endpoint = Endpoint(places: 10) {
+                try await client.queueStats().first { $0.queue == "tts" }?.available ?? 0 == 0
+            }
             var registry = TaskRegistry()
             registry.register(SynthesizeChunk.self) { chunk, _ in
-                endpoint.enter(chunk.book)
-                defer { endpoint.leave() }
-                try await Task.sleep(for: .milliseconds(5))
+                try await endpoint.call(chunk.book)
             }
             let workers = try (0..<2).map { _ in
                 try Worker(
