@@ -28,6 +28,8 @@ struct BoundedParallelism: SuiteTrait, TestTrait, TestScoping {
     ) async throws {
         await Self.places.acquire()
         defer { Self.places.release() }
+        let entry = RunningCases.shared.begin(test: test)
+        defer { RunningCases.shared.end(entry) }
         try await function()
     }
 
@@ -84,5 +86,53 @@ private final class Places: Sendable {
             return state.waiters.removeFirst()
         }
         next?.resume()
+    }
+}
+
+/// The test cases that hold a place now, kept in the file `CONVEYOR_TEST_RUNNING_FILE` names (if
+/// it does): when a run hangs, scripts/test prints it, so CI's log names what never ended.
+private final class RunningCases: Sendable {
+    static let shared = RunningCases(path: ProcessInfo.processInfo.environment["CONVEYOR_TEST_RUNNING_FILE"])
+
+    private struct State {
+        var next = 0
+        var running: [Int: (started: Date, name: String)] = [:]
+    }
+
+    private let path: String?
+    private let state = Mutex(State())
+
+    private init(path: String?) {
+        self.path = path.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    func begin(test: Test) -> Int {
+        // A parameterized test's cases share its name; its arguments are not public API.
+        let name = "\(test.sourceLocation.fileID):\(test.sourceLocation.line) \(test.displayName ?? test.name)"
+        return update { state in
+            state.next += 1
+            state.running[state.next] = (Date(), name)
+            return state.next
+        }
+    }
+
+    func end(_ entry: Int) {
+        update { state in state.running[entry] = nil }
+    }
+
+    /// Changes the record and rewrites the file under the lock, so the file never goes back in time.
+    @discardableResult
+    private func update<R>(_ change: (inout State) -> R) -> R {
+        state.withLock { state in
+            let result = change(&state)
+            if let path {
+                let lines = state.running.values.sorted { $0.started < $1.started }.map {
+                    "\($0.started.formatted(.iso8601)) \($0.name)"
+                }
+                try? Data((lines.joined(separator: "\n") + "\n").utf8).write(
+                    to: URL(fileURLWithPath: path), options: .atomic)
+            }
+            return result
+        }
     }
 }
