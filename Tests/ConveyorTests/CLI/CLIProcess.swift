@@ -27,18 +27,21 @@ struct CLIResult: Sendable, CustomStringConvertible {
 }
 
 /// A `conveyor` child process: the real executable built next to this test bundle, its output in
-/// temporary files so a chatty process never blocks on a full pipe.
+/// temporary files so a chatty process never blocks on a full pipe. (Any other program, such as
+/// `bash`, can be run the same way with `executable:`.)
 final class CLIProcess: Sendable {
     private let process: Process
     private let arguments: [String]
     private let output: URL
     private let exits: AsyncStream<Void>
 
-    /// Starts `conveyor arguments…` with `environment` added to a copy of ours from which every
-    /// `CONVEYOR_` variable (other than the test database's) has been removed.
-    init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws {
+    /// Starts `conveyor arguments…` (or `executable arguments…`) with `environment` added to a copy
+    /// of ours from which every `CONVEYOR_` variable (other than the test database's) has been removed.
+    init(
+        _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil, executable: URL? = nil
+    ) throws {
         let process = Process()
-        process.executableURL = try Self.executableURL()
+        process.executableURL = try executable ?? Self.executableURL()
         if let directory { process.currentDirectoryURL = directory }
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment.filter {
@@ -83,30 +86,29 @@ final class CLIProcess: Sendable {
         signal(SIGKILL)
     }
 
-    /// Waits for the process to end; kills it and fails when `timeout` passes first.
+    /// Waits for the process to end; kills it and fails when `timeout` passes first, or when the
+    /// waiting task is cancelled (a test's time limit), so a process that never ends cannot hold
+    /// the test run.
     func waitForExit(timeout: Duration = .seconds(60)) async throws -> CLIResult {
-        let exited = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { [exits] in
-                for await _ in exits { return true }
-                return true
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
+        let exited = await waitForTermination(timeout: timeout)
         if !exited {
             killIfRunning()
-            for await _ in exits {}
+            // Killed, it ends at once: the wait is bounded only in case its end is never reported.
+            _ = await waitForTermination(timeout: .seconds(30))
         }
         // Never `process.waitUntilExit()`: on Linux it parks the calling thread on a run loop until
         // Foundation delivers the exit there, which off the main thread can be never; with two
         // cooperative threads, two such waits froze the whole test run. The termination handler
-        // has fired; the status is set before it runs, and this only guards that order.
-        while process.isRunning { await Task.yield() }
+        // has fired; the status is set before it runs, and this only guards that order (bounded,
+        // and never spinning past a cancellation).
+        let clock = ContinuousClock()
+        let settled = clock.now.advanced(by: .seconds(5))
+        while process.isRunning && !Task.isCancelled && clock.now < settled { await Task.yield() }
+        guard !process.isRunning else {
+            let error = CLINeverEnded(arguments: arguments, stdout: read("stdout"), stderr: read("stderr"))
+            try? FileManager.default.removeItem(at: output)
+            throw error
+        }
         let result = CLIResult(
             arguments: arguments,
             status: process.terminationStatus,
@@ -119,6 +121,25 @@ final class CLIProcess: Sendable {
             throw CLITimedOut(timeout: timeout, result: result)
         }
         return result
+    }
+
+    /// Whether the termination handler reported the end within `timeout` (false at once when the
+    /// waiting task is cancelled).
+    private func waitForTermination(timeout: Duration) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { [exits] in
+                for await _ in exits { return true }
+                // The stream ends without an element only when this wait is cancelled.
+                return false
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
     }
 
     /// What the process has written to stdout so far.
@@ -154,6 +175,17 @@ struct CLINotBuilt: Error, CustomStringConvertible {
     var searched: [String]
     var description: String {
         "the conveyor executable was not found in \(searched.joined(separator: ", ")); build with 'swift build --build-tests' (scripts/test does)"
+    }
+}
+
+/// A process whose end was never reported, even after it was killed (or the wait was cancelled).
+struct CLINeverEnded: Error, CustomStringConvertible {
+    var arguments: [String]
+    var stdout: String
+    var stderr: String
+    var description: String {
+        "the end of '\(arguments.joined(separator: " "))' was not reported, even after it was killed\n"
+            + "stdout:\n\(stdout)\nstderr:\n\(stderr)"
     }
 }
 

@@ -71,34 +71,17 @@ struct ReadmeHTTPTests {
         }
     }
 
-    /// Runs `script` with `bash -euo pipefail` in `directory`; output in files, so a long one never blocks.
+    /// Runs `script` with `bash -euo pipefail` in `directory`; output in files, so a long one never
+    /// blocks. A script still running after `timeout` (a `curl -N` whose stream never ends) is
+    /// killed, and the test fails with what it printed.
     static func bash(
-        _ script: String, in directory: URL
+        _ script: String, in directory: URL, timeout: Duration = .seconds(120)
     ) async throws -> (
         status: Int32, output: String, errors: String
     ) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-euo", "pipefail", "-c", script]
-        process.currentDirectoryURL = directory
-        let out = directory.appendingPathComponent("walkthrough.out")
-        let err = directory.appendingPathComponent("walkthrough.err")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        process.standardInput = FileHandle.nullDevice
-        let (exits, continuation) = AsyncStream.makeStream(of: Void.self)
-        process.terminationHandler = { _ in
-            continuation.yield()
-            continuation.finish()
-        }
-        try process.run()
-        for await _ in exits { break }
-        while process.isRunning { await Task.yield() }
-        return (
-            process.terminationStatus, try String(contentsOf: out, encoding: .utf8),
-            try String(contentsOf: err, encoding: .utf8)
-        )
+        let result = try await CLIProcess(
+            ["-euo", "pipefail", "-c", script], directory: directory, executable: URL(fileURLWithPath: "/bin/bash")
+        ).waitForExit(timeout: timeout)
+        return (result.status, result.stdout, result.stderr)
     }
 }

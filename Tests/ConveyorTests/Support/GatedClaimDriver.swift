@@ -6,32 +6,19 @@ import Synchronization
 /// flight, deterministically. Every other operation goes straight to the real driver.
 final class GatedClaimDriver: QueueDriver {
     let base: any QueueDriver
-    private let state = Mutex<(held: Int, open: Bool, waiters: [CheckedContinuation<Void, Never>])>((0, false, []))
+    private let gate = Gate()
+    private let arrived = Mutex(0)
 
     init(_ base: any QueueDriver) { self.base = base }
 
-    /// Claims that reached the gate and wait there.
-    var heldClaims: Int { state.withLock { $0.held } }
+    /// Claims that reached the gate (and, until it opens, wait there).
+    var heldClaims: Int { arrived.withLock { $0 } }
 
-    func open() {
-        let waiters = state.withLock { state in
-            state.open = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
+    func open() { gate.open() }
 
     func taskClaim(_ params: TaskClaimParams) async throws -> [ClaimedTask] {
-        await withCheckedContinuation { continuation in
-            let passNow = state.withLock { state -> Bool in
-                if state.open { return true }
-                state.held += 1
-                state.waiters.append(continuation)
-                return false
-            }
-            if passNow { continuation.resume() }
-        }
+        arrived.withLock { $0 += 1 }
+        await gate.wait()
         return try await base.taskClaim(params)
     }
 
