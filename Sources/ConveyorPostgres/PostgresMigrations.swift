@@ -325,7 +325,6 @@ enum PostgresMigrations {
                     follows_resources text[];
                     held text[];
                     allowed text[];
-                    unlocked text[] := '{}';
                     waiting_with_resources boolean;
                     stamp timestamptz;
                 BEGIN
@@ -342,9 +341,9 @@ enum PostgresMigrations {
                         -- resources are within the limits in force (a lowered limit or a closed peak window then
                         -- takes effect as tasks finish), never under a rate limit, where starts are counted when
                         -- they happen, and only the task a claim would take first. It takes over the leader's
-                        -- places; a resource the leader does not use it takes under that resource's lock and count,
-                        -- as any claim does, and holds while reserved (see flow_running); never one with a rate limit
-                        -- (otherwise the place is freed, and that task claimed the usual way).
+                        -- places and no other: when that task needs a limited resource the leader does not hold,
+                        -- none is reserved (the places are freed, and that task claimed the usual way), since a
+                        -- place taken while reserved would stand idle until the leader's handler returns.
                         SELECT t.resources INTO follows_resources FROM {schema}.tasks t
                         WHERE t.id = p_follow_id AND t.attempt = p_follow_attempt AND t.state = 'running' AND t.worker_id = p_worker;
                         IF NOT FOUND OR settings.rate_limit IS NOT NULL
@@ -413,15 +412,6 @@ enum PostgresMigrations {
                         -- commits first, and every claim after counts the pair as one place, or the outcome does,
                         -- and the follower finds its leader gone. (The worker itself never counts a leader whose
                         -- place it is handing over as having returned; see RunningTasks.beginHandOver.)
-                        -- Resources the leader does not hold, which the follower may take a place of under their
-                        -- locks: only those free at once, so that a reservation never waits behind claims; the
-                        -- others' tasks are passed over, as for a resource with no room.
-                        SELECT coalesce(array_agg(r.name), '{}') INTO unlocked
-                        FROM (SELECT r.name FROM {schema}.resources r
-                              WHERE r.name = ANY(allowed) AND NOT (r.name = ANY(held))
-                                AND r.concurrency_limit IS NOT NULL AND r.rate_limit IS NULL
-                              ORDER BY 1) AS r
-                        WHERE NOT pg_try_advisory_xact_lock(hashtextextended('{schema}:r:' || r.name, 0));
                         PERFORM 1 FROM {schema}.tasks t
                         WHERE t.id = p_follow_id AND t.attempt = p_follow_attempt AND t.state = 'running'
                           AND t.worker_id = p_worker AND NOT (t.id = ANY(p_skip_ids))
@@ -499,9 +489,6 @@ enum PostgresMigrations {
                             UNION ALL
                             SELECT r.name FROM {schema}.resources r
                             WHERE (r.concurrency_limit IS NOT NULL OR r.rate_limit IS NOT NULL) AND NOT (r.name = ANY(allowed))
-                            UNION ALL
-                            -- A follower's, whose lock another claim holds.
-                            SELECT u FROM unnest(unlocked) AS u
                         ) AS f
                     ), plain AS (
                         SELECT t.id, t.ctid AS tid, t.owner, t.priority, t.run_at, t.resources FROM {schema}.tasks t
@@ -601,11 +588,11 @@ enum PostgresMigrations {
                          WHERE p_follow_id IS NULL AND c.id NOT IN (SELECT refused.id FROM refused)
                          ORDER BY c.ord LIMIT greatest((SELECT room FROM queue_room), 0))
                         UNION ALL
-                        -- Never one that uses a resource with a rate limit (whose starts are counted when they
-                        -- happen): the leader's places are freed instead.
+                        -- Never one that needs a limited resource the leader does not hold (held has none with a
+                        -- rate limit, whose starts are counted when they happen): the leader's places are freed instead.
                         SELECT f.id, f.tid, f.ord FROM follower_pick f
-                        WHERE NOT EXISTS (SELECT 1 FROM unnest(f.resources) AS u(name) JOIN res ON res.name = u.name
-                                          WHERE NOT (u.name = ANY(held)) AND res.rate_limit IS NOT NULL)
+                        WHERE NOT EXISTS (SELECT 1 FROM unnest(f.resources) AS u(name)
+                                          WHERE u.name = ANY(allowed) AND NOT (u.name = ANY(held)))
                     ), picked AS (
                         SELECT coalesce(array_agg(chosen.id ORDER BY chosen.ord), '{}') AS ids,
                                coalesce(array_agg(chosen.tid), '{}') AS tids FROM chosen

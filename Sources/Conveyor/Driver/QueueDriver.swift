@@ -98,13 +98,12 @@ package protocol QueueDriver: Sendable {
     /// With `follows`, it reserves instead at most one task to start when that running task's
     /// handler returns, in its place: the task a claim would take first, while the queue and the
     /// followed task's resources are within the limits in force, and never under a rate limit.
-    /// A limited resource the followed task does not use it takes only when that resource has
-    /// room, counted as any claim counts it, and never one with a rate limit (otherwise the place
-    /// is left to be freed, and that task claimed the usual way). A task another claim is taking
-    /// at that moment is passed over rather than waited for, and so is, on PostgreSQL, a resource
-    /// whose lock another claim holds. The pair holds one place in
-    /// every count, plus the follower's places in resources the followed task does not use, until
-    /// the followed task's outcome is written, so a freed place passes on with no claim in between.
+    /// It takes over the followed task's places and no other: when that task needs a limited
+    /// resource the followed task does not hold, none is reserved (a place taken now would stand
+    /// idle until the followed handler returns), the places are left to be freed, and that task is
+    /// claimed the usual way. A task another claim is taking at that moment is passed over rather
+    /// than waited for. The pair holds one place in every count until the followed task's outcome
+    /// is written, so a freed place passes on with no claim in between.
     func taskClaimLimited(_ params: TaskClaimParams) async throws -> TaskClaimLimitedResult
     /// Inserts the tasks a handler added to its job and writes its completion, in one transaction:
     /// if the attempt no longer holds the task, nothing is written and no task is added.

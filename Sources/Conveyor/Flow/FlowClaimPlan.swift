@@ -25,10 +25,9 @@ package struct FlowClaimPlan: Sendable {
     package var recordedStarts: [String: (count: Int, oldest: Date?)] = [:]
     /// When reserving a follower (see ``QueueDriver/taskClaimLimited(_:)``): the resources of the
     /// task it follows. It takes their places rather than new ones, and only when it is the task a
-    /// claim would take first. A limited resource the leader does not use it takes when that
-    /// resource has room, as any claim would (and holds its place while reserved), but never one
-    /// with a rate limit: then the leader's places are freed instead, and that task is claimed the
-    /// usual way.
+    /// claim would take first and needs no limited resource the leader does not hold (none with a
+    /// rate limit is held): a place taken while reserved would stand idle until the leader's handler
+    /// returns, so the leader's places are freed instead, and that task is claimed the usual way.
     package var follows: [String]?
 
     package init(queue: String, settings: QueueSettings?, resources: [ResourceSettings]) {
@@ -107,11 +106,10 @@ package struct FlowClaimPlan: Sendable {
     /// The tasks to start from `ordered` (claim order), by ``FlowAdmission``'s rules.
     package func admit(_ ordered: [FlowCandidate], requested: Int, at now: Date) -> [FlowCandidate] {
         if follows != nil {
-            // A follower is the first candidate, on the leader's places and those with room
-            // (resources that limit nothing take no place), never of a rate-limited resource it
-            // does not hold.
-            let rated = Set(resources.filter { $0.rateLimit != nil }.map(\.name))
-            guard let first = ordered.first, Set(first.resources).intersection(rated).isSubset(of: held) else {
+            // A follower is the first candidate, on the leader's places only (resources that limit
+            // nothing take no place).
+            let limited = Set(resources.map(\.name))
+            guard let first = ordered.first, Set(first.resources).intersection(limited).isSubset(of: held) else {
                 return []
             }
             return FlowAdmission.admit(

@@ -63,9 +63,9 @@ struct FlowHandOverTests {
     }
 
     @Test(
-        "a follower is the first waiting task; a limited resource its leader does not use it takes only with room, and holds",
+        "a follower is the first waiting task, on its leader's places only: none when it needs a limited resource its leader does not hold",
         arguments: TestDriver.allCases)
-    func followerTakesResourcePlacesWithRoom(driver: TestDriver) async throws {
+    func followerTakesOnlyItsLeadersPlaces(driver: TestDriver) async throws {
         try await driver.withDatabase { client in
             try await client.setQueue(QueueSettings("q", concurrencyLimit: 10))
             try await client.setResource(ResourceSettings("gpu", concurrencyLimit: 1))
@@ -77,17 +77,18 @@ struct FlowHandOverTests {
             let free = try await client.enqueue(NewTask(kind: "k", queue: "q", resources: ["unconfigured"])).taskIDs[0]
             let leaders = try await Self.claim(client, "q", limit: 2)
             #expect(leaders.map(\.id) == plain)
-            // The first waiting task needs the gpu, which has room: the follower of a leader that
-            // holds no gpu takes the gpu's place, and holds it while it waits…
-            let gpuFollower = try #require(try await Self.claim(client, "q", follows: leaders[0]).first)
-            #expect(gpuFollower.id == gpu[0])
-            // …so the gpu is full for every other claim: its tasks are passed over, by the other
-            // leader's follower, which takes one that uses an unconfigured resource (which limits
-            // nothing), and by another worker's claim…
+            // The first waiting task needs the gpu, which the leader does not hold: no follower (a
+            // gpu place taken now would stand idle while the leader runs), and no later task
+            // jumps ahead of it either…
+            #expect(try await Self.claim(client, "q", follows: leaders[0]).isEmpty)
+            // …so the gpu's place is still there for a claim.
+            let gpuTask = try #require(try await Self.claim(client, "q", limit: 1, worker: "w2").first)
+            #expect(gpuTask.id == gpu[0])
+            // With the gpu full, its tasks are passed over: the other leader's follower is the task
+            // that uses an unconfigured resource (which limits nothing).
             #expect(try await Self.claim(client, "q", follows: leaders[1]).map(\.id) == [free])
-            #expect(try await Self.claim(client, "q", worker: "w2").isEmpty)
-            // …and the gpu task is followed by the next gpu task, in its place.
-            #expect(try await Self.claim(client, "q", follows: gpuFollower).map(\.id) == [gpu[1]])
+            // A gpu task is followed by the next gpu task, in its place.
+            #expect(try await Self.claim(client, "q", worker: "w2", follows: gpuTask).map(\.id) == [gpu[1]])
         }
     }
 
