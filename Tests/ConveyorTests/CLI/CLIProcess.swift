@@ -53,8 +53,10 @@ final class CLIProcess: Sendable {
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: output.appendingPathComponent("stdout").path, contents: nil)
         _ = FileManager.default.createFile(atPath: output.appendingPathComponent("stderr").path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: output.appendingPathComponent("stdout"))
-        process.standardError = try FileHandle(forWritingTo: output.appendingPathComponent("stderr"))
+        let stdout = try FileHandle(forWritingTo: output.appendingPathComponent("stdout"))
+        let stderr = try FileHandle(forWritingTo: output.appendingPathComponent("stderr"))
+        process.standardOutput = stdout
+        process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
         let (exits, continuation) = AsyncStream.makeStream(of: Void.self)
         process.terminationHandler = { _ in
@@ -62,6 +64,9 @@ final class CLIProcess: Sendable {
             continuation.finish()
         }
         try process.run()
+        // The child has copies of its own; these would stay open for as long as the process object.
+        try? stdout.close()
+        try? stderr.close()
         self.process = process
         self.arguments = arguments
         self.output = output
