@@ -69,37 +69,49 @@ extension SQLiteDriver {
         guard params.limit > 0 else { return TaskClaimLimitedResult(tasks: []) }
         let (result, eventJobs) = try await file.transaction { session -> (TaskClaimLimitedResult, Set<Int64>) in
             let now = params.now ?? Date()
-            let settings = try await session.rows(SQLiteQueries.queueSettingsGet(params.queue)).first.map(
-                Self.queueSettings)
+            // Statements are few on purpose: each is a hop between threads while the write lock,
+            // which every claim, reservation and completion on the file waits for, is held.
+            let context =
+                try await session.rows(
+                    SQLiteQueries.flowClaimContext(
+                        queue: params.queue, follows: params.follows, workerID: params.workerID)
+                ).first ?? []
+            let contextCells = SQLiteCells(context)
+            let settings =
+                try contextCells.optionalString(0) == nil ? nil : Self.queueSettings(Array(context.prefix(13)))
             if settings?.paused == true { return (TaskClaimLimitedResult(tasks: [], paused: true), []) }
 
             var follows: [String]?
-            if let followed = params.follows {
-                let row = try await session.rows(SQLiteQueries.taskFollowed(followed, workerID: params.workerID)).first
-                guard let row else { return (TaskClaimLimitedResult(tasks: []), []) }
-                follows = Self.resources(try SQLiteCells(row).string(0))
+            if params.follows != nil {
+                guard let followed = try contextCells.optionalString(14) else {
+                    return (TaskClaimLimitedResult(tasks: []), [])
+                }
+                follows = Self.resources(followed)
             }
-            let usesResources = try await session.rows(SQLiteQueries.queueUsesResources(params.queue)).first
             var resources: [ResourceSettings] = []
-            if try usesResources.map({ try SQLiteCells($0).bool(0) }) ?? false {
+            if try contextCells.bool(13) {
                 resources = try await session.rows(SQLiteQueries.resourceSettingsList).map(Self.resourceSettings)
             }
             var plan = FlowClaimPlan(queue: params.queue, settings: settings, resources: resources)
             plan.follows = follows
-            if settings?.concurrencyLimit != nil {
-                // Tasks holding a place: see SQLiteQueries.stillRunning.
-                let running = try await session.rows(
-                    SQLiteQueries.taskCountRunning(
-                        queue: params.queue, workerID: params.workerID, returned: params.handlersReturned))
-                plan.queueRunning = try SQLiteCells(running.first ?? []).int(0)
-            }
-            if !plan.resources.isEmpty {
-                for row in try await session.rows(
-                    SQLiteQueries.resourceCountStillRunning(
-                        workerID: params.workerID, returned: params.handlersReturned))
-                {
+            // Tasks holding a place: see SQLiteQueries.stillRunning.
+            let countsQueue = settings?.concurrencyLimit != nil
+            if countsQueue || !plan.resources.isEmpty {
+                let query =
+                    !plan.resources.isEmpty
+                    ? SQLiteQueries.flowCountStillRunning(
+                        queue: params.queue, workerID: params.workerID, returned: params.handlersReturned)
+                    : SQLiteQueries.taskCountRunning(
+                        queue: params.queue, workerID: params.workerID, returned: params.handlersReturned)
+                for row in try await session.rows(query) {
                     let cells = SQLiteCells(row)
-                    plan.resourceRunning[try cells.string(0)] = try cells.int(1)
+                    if plan.resources.isEmpty {
+                        plan.queueRunning = try cells.int(0)
+                    } else if let resource = try cells.optionalString(0) {
+                        plan.resourceRunning[resource] = try cells.int(1)
+                    } else {
+                        plan.queueRunning = try cells.int(1)
+                    }
                 }
             }
             for scope in plan.rateScopes {
@@ -110,13 +122,20 @@ extension SQLiteDriver {
                 plan.recordedStarts[scope.scope] = (try cells.int(0), try cells.optionalDate(1))
             }
 
-            let window = FlowAdmission.window(requested: params.limit)
+            // Each row read costs a hop between threads, while this transaction holds the write lock
+            // that every claim, reservation and completion of the file waits for: read only what
+            // can be admitted. A follower is only ever the first task (unless fair share orders
+            // them); with no room in the queue, one row tells whether tasks are held back.
+            let fair = settings?.fairShare == true
+            let room = plan.queueRoom(requested: params.limit, at: now)
+            let window =
+                room <= 0 || (params.follows != nil && !fair) ? 1 : FlowAdmission.window(requested: params.limit)
             let full = plan.fullResources(at: now)
             let plain = try await session.rows(
                 SQLiteQueries.flowCandidatesPlain(queue: params.queue, limit: window, full: full)
             ).map(Self.candidate)
             var ordered = plain
-            if settings?.fairShare == true {
+            if fair && room > 0 {
                 var busy: [String: Int] = [:]
                 for row in try await session.rows(SQLiteQueries.taskCountRunningByOwner(queue: params.queue)) {
                     let cells = SQLiteCells(row)
@@ -126,7 +145,9 @@ extension SQLiteDriver {
                     queue: params.queue, window: window, plain: plain, full: full, busy: busy, in: session)
             }
             var blocked = false
-            if !full.isEmpty {
+            // Whether tasks wait for a full resource, for the answer's `heldBack` and `atLimit`: a
+            // follower's reservation uses only the task it gets.
+            if !full.isEmpty && params.follows == nil {
                 let row = try await session.rows(SQLiteQueries.flowBlocked(queue: params.queue, full: full)).first
                 blocked = try row.map { try SQLiteCells($0).bool(0) } ?? false
             }

@@ -247,6 +247,42 @@ enum SQLiteQueries {
         SQLiteQuery("SELECT \(queueSettingsColumns) FROM queues WHERE name = ?1", [.text(name)])
     }
 
+    /// What a limited claim reads first, in one statement (each statement is a hop between threads
+    /// while the write lock is held): the queue's settings (13 columns, all NULL without a row),
+    /// whether an available task of it uses a resource, and, when reserving a follower, the
+    /// resources of the task it follows (NULL when that one is not a running task of `workerID`
+    /// without a follower; see ``taskFollowed(_:workerID:)``).
+    static func flowClaimContext(queue: String, follows: TaskAttempt?, workerID: String) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            SELECT q.name, q.paused, q.concurrency_limit, q.rate_limit, q.rate_interval_ms, q.timeout_ms, q.max_attempts,
+                   q.fair_share, q.peak_start_minute, q.peak_end_minute, q.peak_multiplier, q.peak_time_zone, q.updated_at,
+                   EXISTS (SELECT 1 FROM tasks WHERE state = 'available' AND queue = ?1 AND resources IS NOT NULL),
+                   (SELECT coalesce(resources, '[]') FROM tasks
+                    WHERE id = ?2 AND attempt = ?3 AND state = 'running' AND worker_id = ?4
+                      AND NOT EXISTS (SELECT 1 FROM tasks f
+                                      WHERE f.state = 'running' AND f.follows = ?2 AND f.follows_attempt = ?3))
+            FROM (SELECT 1) AS one LEFT JOIN queues AS q ON q.name = ?1
+            """,
+            [
+                .text(queue), follows.map { .integer(Int($0.id.rawValue)) } ?? .null,
+                follows.map { .integer($0.attempt) } ?? .null, .text(workerID),
+            ])
+    }
+
+    /// Tasks holding a place, in one statement: of the queue (the row named NULL), and per
+    /// resource they use (see ``taskCountRunning(queue:workerID:returned:)`` and
+    /// ``resourceCountStillRunning(workerID:returned:)``).
+    static func flowCountStillRunning(queue: String, workerID: String, returned: [TaskID: Int]) -> SQLiteQuery {
+        SQLiteQuery(
+            """
+            SELECT NULL, count(*) FROM tasks WHERE state = 'running' AND queue = ?3 AND \(stillRunning)
+            UNION ALL
+            \(resourceCountStillRunningSQL)
+            """,
+            [returnedJSON(returned), .text(workerID), .text(queue)])
+    }
+
     /// Whether an available task of the queue uses a resource (answered from `tasks_resources`).
     static func queueUsesResources(_ queue: String) -> SQLiteQuery {
         SQLiteQuery(
@@ -369,18 +405,18 @@ enum SQLiteQueries {
     /// Running tasks per resource they use, but those whose handler returned. A task reserved to
     /// follow one that still runs holds the places of the resources its leader does not use.
     static func resourceCountStillRunning(workerID: String, returned: [TaskID: Int]) -> SQLiteQuery {
-        SQLiteQuery(
-            """
-            SELECT r.value, count(*) FROM tasks, json_each(tasks.resources) AS r
-            WHERE tasks.state = 'running' AND tasks.resources IS NOT NULL AND \(notReturned)
-              AND (NOT \(leaderHolds)
-                   OR NOT EXISTS (SELECT 1 FROM tasks AS l, json_each(l.resources) AS lr
-                                  WHERE l.id = tasks.follows AND l.attempt = tasks.follows_attempt
-                                    AND lr.value = r.value))
-            GROUP BY r.value
-            """,
-            [returnedJSON(returned), .text(workerID)])
+        SQLiteQuery(resourceCountStillRunningSQL, [returnedJSON(returned), .text(workerID)])
     }
+
+    private static let resourceCountStillRunningSQL = """
+        SELECT r.value, count(*) FROM tasks, json_each(tasks.resources) AS r
+        WHERE tasks.state = 'running' AND tasks.resources IS NOT NULL AND \(notReturned)
+          AND (NOT \(leaderHolds)
+               OR NOT EXISTS (SELECT 1 FROM tasks AS l, json_each(l.resources) AS lr
+                              WHERE l.id = tasks.follows AND l.attempt = tasks.follows_attempt
+                                AND lr.value = r.value))
+        GROUP BY r.value
+        """
 
     /// Starts recorded for a rate-limit scope after `since`, and the oldest of them.
     static func flowStartsCount(scope: String, since: Date) -> SQLiteQuery {
