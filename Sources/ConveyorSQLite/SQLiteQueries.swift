@@ -250,8 +250,8 @@ enum SQLiteQueries {
     /// What a limited claim reads first, in one statement (each statement is a hop between threads
     /// while the write lock is held): the queue's settings (13 columns, all NULL without a row),
     /// whether an available task of it uses a resource, and, when reserving a follower, the
-    /// resources of the task it follows (NULL when that one is not a running task of `workerID`
-    /// without a follower; see ``taskFollowed(_:workerID:)``).
+    /// resources of the task it follows (NULL unless that one still runs under that attempt, for
+    /// `workerID`, with no follower reserved yet).
     static func flowClaimContext(queue: String, follows: TaskAttempt?, workerID: String) -> SQLiteQuery {
         SQLiteQuery(
             """
@@ -270,9 +270,9 @@ enum SQLiteQueries {
             ])
     }
 
-    /// Tasks holding a place, in one statement: of the queue (the row named NULL), and per
-    /// resource they use (see ``taskCountRunning(queue:workerID:returned:)`` and
-    /// ``resourceCountStillRunning(workerID:returned:)``).
+    /// Tasks holding a place, in one statement: of the queue (the row named NULL, as
+    /// ``taskCountRunning(queue:workerID:returned:)`` counts them), and per resource they use
+    /// (``resourceCountStillRunningSQL``).
     static func flowCountStillRunning(queue: String, workerID: String, returned: [TaskID: Int]) -> SQLiteQuery {
         SQLiteQuery(
             """
@@ -402,12 +402,9 @@ enum SQLiteQueries {
             [.text(queue)])
     }
 
-    /// Running tasks per resource they use, but those whose handler returned. A task reserved to
-    /// follow one that still runs holds the places of the resources its leader does not use.
-    static func resourceCountStillRunning(workerID: String, returned: [TaskID: Int]) -> SQLiteQuery {
-        SQLiteQuery(resourceCountStillRunningSQL, [returnedJSON(returned), .text(workerID)])
-    }
-
+    /// Running tasks per resource they use, but those whose handler returned (`?1`, `?2`: see
+    /// ``notReturned``). A task reserved to follow one that still runs holds the places of the
+    /// resources its leader does not use.
     private static let resourceCountStillRunningSQL = """
         SELECT r.value, count(*) FROM tasks, json_each(tasks.resources) AS r
         WHERE tasks.state = 'running' AND tasks.resources IS NOT NULL AND \(notReturned)
@@ -543,20 +540,6 @@ enum SQLiteQueries {
         SQLiteQuery(
             "UPDATE tasks SET follows = ?2, follows_attempt = ?3 WHERE id = ?1",
             [.integer(Int(id.rawValue)), .integer(Int(follows.id.rawValue)), .integer(follows.attempt)])
-    }
-
-    /// The resources of a running task of this worker, when it still runs under that attempt and
-    /// no follower is reserved for it yet.
-    static func taskFollowed(_ task: TaskAttempt, workerID: String) -> SQLiteQuery {
-        SQLiteQuery(
-            """
-            SELECT coalesce(resources, '[]') FROM tasks
-            WHERE id = ?1 AND attempt = ?2 AND state = 'running' AND worker_id = ?3
-              AND NOT EXISTS (SELECT 1 FROM tasks f
-                              WHERE f.state = 'running' AND f.follows = ?1 AND f.follows_attempt = ?2)
-            """,
-            [.integer(Int(task.id.rawValue)), .integer(task.attempt), .text(workerID)]
-        )
     }
 
     private static func optional(_ value: Int?) -> SQLiteData {
