@@ -197,12 +197,17 @@ public final class Worker: Service, Sendable {
         var delay = Duration.milliseconds(100)
         while !Task.isCancelled {
             do {
-                try await driver.listenForWork { [producers] signal in
-                    switch signal {
-                    case .listening:
-                        for producer in producers.values { producer.wake() }
-                    case .work(let queue):
-                        producers[queue]?.wake()
+                // Cancelled (shutdown), the worker stops waiting for the listener at once: a listener
+                // whose connection is killed under it may never end (a test that kills it once hung
+                // for good in its worker's shutdown), and must not hold the worker's.
+                try await untilCancelled { [driver, producers] in
+                    try await driver.listenForWork { signal in
+                        switch signal {
+                        case .listening:
+                            for producer in producers.values { producer.wake() }
+                        case .work(let queue):
+                            producers[queue]?.wake()
+                        }
                     }
                 }
                 return
